@@ -1,0 +1,55 @@
+# Waymark. Two commands: `make run` (demo on SQLite) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/waymark
+DEMO_ENV := DEBUG=true WAYMARK_DEMO=true
+
+.PHONY: run test lint bench bench-pg services test-sqlite test-postgres clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Waymark needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+run: $(VENV)/.installed
+	@mkdir -p var
+	@if [ -f var/waymark.sqlite3 ]; then new=0; else new=1; fi; \
+	$(DEMO_ENV) $(BIN)/waymark migrate --noinput -v0 && \
+	if [ $$new = 1 ]; then $(DEMO_ENV) $(BIN)/waymark demo; else $(DEMO_ENV) $(BIN)/waymark demo --patients 0; fi
+	$(DEMO_ENV) $(BIN)/waymark serve
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check waymark bench
+	DEBUG=true $(BIN)/mypy waymark bench
+
+services: $(VENV)/.test-installed
+	@bash scripts/ensure-services.sh
+
+test-sqlite: $(VENV)/.test-installed
+	$(BIN)/pytest
+
+test-postgres: $(VENV)/.test-installed
+	@if [ -f var/.postgres-available ]; then \
+		echo "== PostgreSQL run ($(PG_URL)) =="; \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"; \
+	else \
+		echo "NOTICE: PostgreSQL is not available here; the PostgreSQL run was SKIPPED."; \
+	fi
+
+test: services lint test-sqlite test-postgres
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python -m bench.run --db sqlite
+	@bash scripts/ensure-services.sh --postgres-only && \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.run --db postgresql || \
+		echo "NOTICE: PostgreSQL not available; PostgreSQL benchmark skipped."
+
+clean:
+	rm -rf $(VENV) var staticfiles test-output

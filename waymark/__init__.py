@@ -1,0 +1,1 @@
+"""Waymark: software for the path out of opioid addiction."""
