@@ -191,8 +191,10 @@ AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 OTP_TOTP_ISSUER = "Waymark"
-# Staff sessions end after this many minutes without a request (HIPAA automatic logoff).
+# Rule core.session.staff_idle_logoff: staff sessions end after this many idle minutes.
 WAYMARK_STAFF_IDLE_MINUTES = envint("WAYMARK_STAFF_IDLE_MINUTES", 15)
+# Rule chart.break_glass.window: hours an emergency access to a chart lasts.
+WAYMARK_BREAK_GLASS_HOURS = envint("WAYMARK_BREAK_GLASS_HOURS", 4)
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

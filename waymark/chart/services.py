@@ -25,8 +25,6 @@ from waymark.core import audit
 from waymark.core.models import Program, User
 from waymark.core.roles import Cap
 
-BREAK_GLASS_HOURS = getattr(settings, "WAYMARK_BREAK_GLASS_HOURS", 4)
-
 
 def _audit(actor: User, action: str, patient: Patient, obj: Any, reason: str = "") -> None:
     audit.record(
@@ -285,7 +283,7 @@ def break_glass(actor: User, patient: Patient, reason: str) -> BreakGlassAccess:
         patient=patient,
         reason=reason,
         granted_at=now,
-        expires_at=now + dt.timedelta(hours=BREAK_GLASS_HOURS),
+        expires_at=now + dt.timedelta(hours=settings.WAYMARK_BREAK_GLASS_HOURS),  # chart.break_glass.window
     )
     audit.record(
         actor,

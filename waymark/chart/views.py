@@ -4,6 +4,7 @@ gets the patient through `patient_for`, calls a service, renders."""
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -244,7 +245,11 @@ def break_glass(request: AuthedRequest, patient_id: int) -> HttpResponse:
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.warning(request, "Emergency access granted for 4 hours. The privacy officer will review it.")
+            messages.warning(
+                request,
+                f"Emergency access granted for {settings.WAYMARK_BREAK_GLASS_HOURS} hours. "
+                "The privacy officer will review it.",
+            )
             return redirect("chart", patient_id=patient.pk)
     return render(request, "chart/break_glass.html", {"form": form, "patient": patient, "nav": "patients"})
 

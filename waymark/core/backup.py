@@ -10,14 +10,21 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import connections
 
 from waymark.core.audit import ChainReport, verify_chain
 
 
 def _db() -> Any:
-    return settings.DATABASES["default"]
+    return connections["default"].settings_dict
+
+
+def _raw_sqlite() -> sqlite3.Connection:
+    connection = connections["default"]
+    connection.ensure_connection()
+    raw = connection.connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
 
 
 def _pg_args() -> list[str]:
@@ -52,15 +59,12 @@ def backup(path: Path) -> None:
     vendor = connections["default"].vendor
     path.parent.mkdir(parents=True, exist_ok=True)
     if vendor == "sqlite":
-        connections["default"].close()
-        source = sqlite3.connect(_db()["NAME"])
+        # The online backup API copies a consistent snapshot while others write.
         target = sqlite3.connect(path)
         try:
-            with target:
-                source.backup(target)
+            _raw_sqlite().backup(target)
         finally:
             target.close()
-            source.close()
     elif vendor == "postgresql":
         subprocess.run(
             [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(path), *_pg_args()],
@@ -75,16 +79,14 @@ def restore(path: Path) -> ChainReport:
     if not path.exists():
         raise FileNotFoundError(f"No backup at {path}")
     vendor = connections["default"].vendor
-    connections["default"].close()
     if vendor == "sqlite":
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        target = sqlite3.connect(_db()["NAME"])
         try:
-            source.backup(target)
+            source.backup(_raw_sqlite())
         finally:
-            target.close()
             source.close()
     elif vendor == "postgresql":
+        connections["default"].close()
         subprocess.run(
             [
                 _tool("pg_restore"),
