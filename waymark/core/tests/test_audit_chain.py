@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -29,7 +31,7 @@ def chain(db: None) -> list[AuditEvent]:
 class TestAuditChain:
     def test_it_links_each_entry_to_the_previous(self, chain: list[AuditEvent]) -> None:
         assert chain[0].prev_hash == audit.GENESIS_HASH
-        for earlier, later in zip(chain, chain[1:], strict=False):
+        for earlier, later in itertools.pairwise(chain):
             assert later.prev_hash == earlier.hash
             assert later.seq == earlier.seq + 1
 

@@ -65,7 +65,7 @@ class TestServe:
             deadline = time.time() + 60
             while time.time() < deadline:
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as response:  # noqa: S310
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as response:
                         body = response.read().decode()
                         break
                 except OSError:
