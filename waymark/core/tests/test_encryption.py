@@ -29,9 +29,11 @@ class TestEncryptedFields:
                 assert Patient.objects.get(pk=world.patient.pk).address == "1 Harbor St, Portland, ME"
 
     def test_a_wrong_key_is_a_clear_error(self, world: World) -> None:
-        with override_settings(WAYMARK_ENCRYPTION_KEYS=[Fernet.generate_key().decode()]):
-            with pytest.raises(ValueError, match="WAYMARK_ENCRYPTION_KEYS"):
-                Patient.objects.get(pk=world.patient.pk)
+        with (
+            override_settings(WAYMARK_ENCRYPTION_KEYS=[Fernet.generate_key().decode()]),
+            pytest.raises(ValueError, match="WAYMARK_ENCRYPTION_KEYS"),
+        ):
+            Patient.objects.get(pk=world.patient.pk)
 
 
 def call_reencrypt() -> None:
