@@ -42,6 +42,8 @@ class Command(BaseCommand):
                 str(options["workers"]),
                 "--threads",
                 "4",
+                # The control socket lives at one fixed path per user; two servers would collide.
+                "--no-control-socket",
                 # Path without the query string: no patient data in access logs.
                 "--access-logfile",
                 "-",
