@@ -2,9 +2,11 @@
 the care team, plus an outsider program (healthchecks' BaseTestCase idea)."""
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -31,9 +33,15 @@ class World:
         return self.users[Role(role)]
 
 
+@functools.cache
+def _password_hash() -> str:
+    # Argon2 is slow by design: hash the shared test password once, reuse the hash.
+    return make_password(PASSWORD)
+
+
 def make_user(program: Program | None, role: Role, username: str) -> User:
     user = User(username=username, role=role.value, program=program, first_name=username.title())
-    user.set_password(PASSWORD)
+    user.password = _password_hash()
     user.save()
     if role is not Role.PATIENT:
         TOTPDevice.objects.create(user=user, name="test", confirmed=True)
