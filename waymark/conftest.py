@@ -3,6 +3,7 @@ the care team, plus an outsider program (healthchecks' BaseTestCase idea)."""
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -61,7 +62,9 @@ def make_patient(program: Program, mrn: str, given: str, family: str, **extra: o
 def make_program(name: str, prefix: str) -> tuple[Program, Site, dict[Role, User]]:
     program = Program.objects.create(name=name, time_zone="America/New_York")
     site = Site.objects.create(program=program, name=f"{name} main site")
-    users = {role: make_user(program, role, f"{prefix}{role.value}") for role in Role if role is not Role.PATIENT}
+    users: dict[Role, User] = {
+        role: make_user(program, role, f"{prefix}{role.value}") for role in Role if role is not Role.PATIENT
+    }
     return program, site, users
 
 
@@ -113,7 +116,7 @@ def sign_in(client: Client, user: User) -> Client:
 
 
 @pytest.fixture
-def as_role(world: World, client: Client):  # type: ignore[no-untyped-def]
+def as_role(world: World, client: Client) -> Callable[[Role | str], Client]:
     def _as(role: Role | str) -> Client:
         return sign_in(client, world.user(role))
 

@@ -89,6 +89,12 @@ class EpisodeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = self.fields["site"].queryset.filter(program_id=program_id)  # type: ignore[attr-defined]
 
+    def _post_clean(self) -> None:
+        # The service checks the dates with errors naming the field ("Discharge
+        # date is before the admission date."); the model's check constraint
+        # would only say "Constraint … is violated."
+        pass
+
 
 class EpisodeEditForm(EpisodeForm):
     level_changed_on = forms.DateField(
@@ -138,7 +144,10 @@ class ConsentForm(forms.ModelForm):
 class RevokeConsentForm(forms.Form):
     revoked_on = forms.DateField(widget=DateInput(), initial=dt.date.today, label="Date the patient revoked")
     note = forms.CharField(
-        max_length=300, label="How it was revoked", help_text="e.g. “Signed revocation form, scanned to file”."
+        max_length=300,
+        label="How it was revoked",
+        help_text="e.g. “Signed revocation form, scanned to file”.",
+        error_messages={"required": "Say how the patient revoked (e.g. 'signed revocation form')."},
     )
 
 

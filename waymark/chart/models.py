@@ -5,9 +5,9 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
 
+from waymark.chart.expressions import SearchKey
 from waymark.core.crypto import EncryptedTextField
 from waymark.core.models import Program, Site, User
 from waymark.core.roles import ROLE_LABELS, Role
@@ -54,8 +54,13 @@ class Patient(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["program", "mrn"], name="mrn_unique_per_program")]
+        # Search (waymark/chart/search.py) reads these: the list order, and a
+        # prefix range per name field and the MRN, each within a program.
         indexes = [
-            models.Index("program", Lower("family_name"), Lower("given_name"), name="patient_by_name"),
+            models.Index("program", SearchKey("family_name"), SearchKey("given_name"), name="patient_by_name"),
+            models.Index("program", SearchKey("given_name"), name="patient_by_given_name"),
+            models.Index("program", SearchKey("preferred_name"), name="patient_by_preferred_name"),
+            models.Index("program", SearchKey("mrn"), name="patient_by_mrn_key"),
             models.Index(fields=["program", "date_of_birth"], name="patient_by_birth_date"),
         ]
 
@@ -67,6 +72,14 @@ class Patient(models.Model):
         if self.preferred_name and self.preferred_name != self.given_name:
             return f"{self.given_name} ({self.preferred_name}) {self.family_name}"
         return f"{self.given_name} {self.family_name}"
+
+    def in_treatment_on(self, day: dt.date) -> bool:
+        """Whether an episode of care was open on `day` (admitted by then, not yet discharged)."""
+        return (
+            self.episodes.filter(admitted_on__lte=day)
+            .filter(models.Q(discharged_on__isnull=True) | models.Q(discharged_on__gte=day))
+            .exists()
+        )
 
     def age_on(self, day: dt.date) -> int:
         dob = self.date_of_birth
@@ -235,14 +248,15 @@ class Consent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipients[:40]}"
 
-    def status_on(self, day: dt.date, episode_open: bool = True) -> str:
+    def status_on(self, day: dt.date, in_treatment: bool = True) -> str:
+        """The consent's state on `day`; `in_treatment` says whether an episode was open that day."""
         if self.revoked_on is not None and self.revoked_on <= day:
             return "revoked"
         if self.signed_on > day:
             return "not yet signed"
         if self.expiry_kind == self.Expiry.DATE and self.expires_on and self.expires_on < day:
             return "expired"
-        if self.expiry_kind == self.Expiry.END_OF_TREATMENT and not episode_open:
+        if self.expiry_kind == self.Expiry.END_OF_TREATMENT and not in_treatment:
             return "expired"
         return "active"
 

@@ -89,10 +89,14 @@ def set_patient_photo(actor: User, patient: Patient, data: bytes, content_type: 
     _audit(actor, "update", patient, patient, reason="changed: photo")
 
 
-def _check_episode_dates(admitted_on: dt.date, discharged_on: dt.date | None, today: dt.date) -> None:
+def _check_episode_dates(
+    admitted_on: dt.date, discharged_on: dt.date | None, today: dt.date, born: dt.date | None = None
+) -> None:
     errors = {}
     if admitted_on > today:
         errors["admitted_on"] = f"Admission date {admitted_on:%Y-%m-%d} is in the future."
+    elif born is not None and admitted_on < born:
+        errors["admitted_on"] = f"Admission date {admitted_on:%Y-%m-%d} is before the date of birth {born:%Y-%m-%d}."
     if discharged_on is not None:
         if discharged_on > today:
             errors["discharged_on"] = f"Discharge date {discharged_on:%Y-%m-%d} is in the future."
@@ -105,7 +109,7 @@ def _check_episode_dates(admitted_on: dt.date, discharged_on: dt.date | None, to
 @transaction.atomic
 def open_episode(actor: User, patient: Patient, **fields: Any) -> Episode:
     today = patient.program.clinic_day()
-    _check_episode_dates(fields["admitted_on"], None, today)
+    _check_episode_dates(fields["admitted_on"], None, today, patient.date_of_birth)
     if patient.episodes.filter(discharged_on__isnull=True).exists():
         raise ValidationError("This patient already has an open episode; discharge it first.")
     episode = Episode(patient=patient, **fields)
@@ -135,9 +139,15 @@ def update_episode(
     today = patient.program.clinic_day()
     new_admitted = fields.get("admitted_on", episode.admitted_on)
     new_discharged = fields.get("discharged_on", episode.discharged_on)
-    _check_episode_dates(new_admitted, new_discharged, today)
+    _check_episode_dates(new_admitted, new_discharged, today, patient.date_of_birth)
     if new_discharged is not None and not fields.get("discharge_reason", episode.discharge_reason):
         raise ValidationError({"discharge_reason": "Give a discharge reason with the discharge date."})
+    if (
+        new_discharged is None
+        and episode.discharged_on is not None
+        and patient.episodes.filter(discharged_on__isnull=True).exclude(pk=episode.pk).exists()
+    ):
+        raise ValidationError({"discharged_on": "Another episode is open; discharge it before reopening this one."})
     old_level = episode.level_of_care
     changed = _changed(episode, fields)
     if not changed:
@@ -250,7 +260,7 @@ def record_disclosure(actor: User, patient: Patient, *, consent: Consent | None,
     if consent is not None:
         if consent.patient_id != patient.pk:
             raise ValidationError({"consent": "That consent belongs to another patient."})
-        status = consent.status_on(disclosed_on, episode_open=_has_open_episode(patient))
+        status = consent.status_on(disclosed_on, in_treatment=patient.in_treatment_on(disclosed_on))
         if status != "active":
             raise ValidationError(
                 {
@@ -263,10 +273,6 @@ def record_disclosure(actor: User, patient: Patient, *, consent: Consent | None,
     disclosure.save()
     _audit(actor, "create", patient, disclosure)
     return disclosure
-
-
-def _has_open_episode(patient: Patient) -> bool:
-    return patient.episodes.filter(discharged_on__isnull=True).exists()
 
 
 @transaction.atomic

@@ -110,8 +110,6 @@ def my_record(request: AuthedRequest) -> HttpResponse:
             "episodes": patient.episodes.order_by("-admitted_on"),
             "consents": patient.consents.all(),
             "disclosures": patient.disclosures.all(),
-            "today": patient.program.clinic_day(),
-            "episode_open": patient.episodes.filter(discharged_on__isnull=True).exists(),
         },
     )
 
@@ -209,10 +207,10 @@ def chart(request: AuthedRequest, patient_id: int) -> HttpResponse:
         return patient
     today = patient.program.clinic_day()
     episodes = list(patient.episodes.select_related("site").prefetch_related("level_history").order_by("-admitted_on"))
-    episode_open = any(e.is_open for e in episodes)
+    in_treatment = any(e.is_open for e in episodes)
     consents = list(patient.consents.all())
     for consent in consents:
-        consent.status = consent.status_on(today, episode_open)  # type: ignore[attr-defined]
+        consent.status = consent.status_on(today, in_treatment)  # type: ignore[attr-defined]
     context = {
         "patient": patient,
         "today": today,
@@ -238,6 +236,9 @@ def break_glass(request: AuthedRequest, patient_id: int) -> HttpResponse:
         pk=patient_id,
         program_id=user.program_pk,
     )
+    if user.chart_scope != "care_team" or on_care_team(user, patient.pk):
+        # Nothing to break: this chart is already open to the user.
+        return redirect("chart", patient_id=patient.pk)
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -399,7 +400,9 @@ def consent_revoke(request: AuthedRequest, patient_id: int, consent_id: int) -> 
 def disclosures(request: AuthedRequest, patient_id: int) -> HttpResponse:
     """The accounting of disclosures; the privacy officer records one here."""
     user = request.user
-    patient = patient_for(user, patient_id, disclosures_need(user), object_type="disclosures")
+    patient = _patient_or_break_glass(request, patient_id, disclosures_need(user), object_type="disclosures")
+    if isinstance(patient, HttpResponse):
+        return patient
     form = None
     if user.can(Cap.DISCLOSURE_WRITE):
         form = DisclosureForm(

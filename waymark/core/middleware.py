@@ -41,6 +41,15 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
+def _api_unauthorized(title: str, detail: str) -> HttpResponse:
+    """API clients get a 401 problem, not a redirect to an HTML page."""
+    from waymark.api_errors import problem
+
+    response = problem(401, title, detail)
+    response["WWW-Authenticate"] = 'Bearer realm="Waymark API"'
+    return response
+
+
 class StaffIdleLogoffMiddleware:
     """End a staff session after WAYMARK_STAFF_IDLE_MINUTES without a request."""
 
@@ -55,6 +64,8 @@ class StaffIdleLogoffMiddleware:
             limit = settings.WAYMARK_STAFF_IDLE_MINUTES * 60
             if last is not None and now - float(last) > limit:
                 logout(request)
+                if request.path.startswith("/api/"):
+                    return _api_unauthorized("Signed out after inactivity", "Sign in again in the browser.")
                 messages.info(
                     request,
                     f"You were signed out after {settings.WAYMARK_STAFF_IDLE_MINUTES} minutes "
@@ -83,10 +94,8 @@ class StaffMfaRequiredMiddleware:
             and not self._exempt(request)
         ):
             if request.path.startswith("/api/"):
-                from waymark.api_errors import problem
-
-                return problem(
-                    401, "Multi-factor authentication required", "Complete the TOTP check in the browser first."
+                return _api_unauthorized(
+                    "Multi-factor authentication required", "Complete the TOTP check in the browser first."
                 )
             return _redirect(request, reverse("mfa_verify"))
         return self.get_response(request)

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from waymark.core.roles import ROLE_LABELS, Cap, ChartScope, Role, can, chart_scope
 
@@ -59,6 +60,9 @@ class User(AbstractUser):
     role = models.CharField(max_length=32, choices=ROLE_CHOICES, default=Role.PATIENT.value)
     program = models.ForeignKey(Program, on_delete=models.PROTECT, null=True, blank=True, related_name="members")
     site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True)
+    # Bumped when the account is disabled: every session signed in before then is void,
+    # even if the account is enabled again.
+    session_epoch = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -67,6 +71,11 @@ class User(AbstractUser):
                 name="staff_belong_to_a_program",
             )
         ]
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        key_salt = "waymark.core.models.User.session_auth_hash"
+        value = f"{self.password}:{self.session_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def role_enum(self) -> Role:

@@ -60,7 +60,9 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if user.pk == actor.pk:
         raise ValidationError("You cannot disable your own account.")
     user.is_active = active
-    user.save(update_fields=["is_active"])
+    if not active:
+        user.session_epoch += 1
+    user.save(update_fields=["is_active", "session_epoch"])
     audit.record(
         actor, "enable" if active else "disable", program_id=actor.program_id, object_type="user", object_id=user.pk
     )

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -45,7 +45,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         user = form.get_user()
         login(request, user)
         if user.is_staff_member:
-            return redirect(f"{reverse('mfa_verify')}?next={_next_url(request)}")
+            return redirect(f"{reverse('mfa_verify')}?{urlencode({'next': _next_url(request)})}")
         return redirect(_next_url(request))
     return render(request, "core/login.html", {"form": form, "next": _next_url(request)})
 
@@ -72,6 +72,9 @@ def mfa_verify(request: AuthedRequest) -> HttpResponse:
 def mfa_setup(request: AuthedRequest) -> HttpResponse:
     """First sign-in of a staff member: enrol an authenticator app."""
     user = request.user
+    if not user.is_staff_member:
+        # Patients do not use MFA: a device enrolled here would never be asked for.
+        return redirect("home")
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("mfa_verify")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()

@@ -8,7 +8,7 @@ from waymark.core.models import AuditEvent
 
 
 class TestMyRecord:
-    def test_a_patient_sees_their_consents_and_who_received_their_records(self, world: World, as_role) -> None:  # type: ignore[no-untyped-def]
+    def test_a_patient_sees_their_consents_and_who_received_their_records(self, world: World, as_role) -> None:
         Disclosure.objects.create(
             patient=world.patient,
             consent=world.patient.consents.first(),
@@ -24,7 +24,7 @@ class TestMyRecord:
         assert "Primary care clinic" in body
         assert "You can take any of them back in writing" in body
 
-    def test_it_shows_nothing_of_other_patients(self, world: World, as_role) -> None:  # type: ignore[no-untyped-def]
+    def test_it_shows_nothing_of_other_patients(self, world: World, as_role) -> None:
         Disclosure.objects.create(
             patient=world.other_patient,
             disclosed_on=dt.date(2026, 3, 2),
@@ -37,7 +37,7 @@ class TestMyRecord:
         assert "Attendance letter" not in body
         assert "Elliot" not in body
 
-    def test_reading_it_is_audited(self, world: World, as_role) -> None:  # type: ignore[no-untyped-def]
+    def test_reading_it_is_audited(self, world: World, as_role) -> None:
         as_role("patient").get(reverse("home"))
         last = AuditEvent.objects.order_by("-seq").first()
         assert last is not None

@@ -9,7 +9,7 @@ from waymark.core import audit
 from waymark.core.models import AuditEvent, User
 
 
-def _tamper(sql: str, params: list[object] | None = None) -> None:
+def _tamper(sql: str, params: list[str | int] | None = None) -> None:
     """Edit an audit row the way an intruder with database access would:
     switch the append-only trigger off first (inside the test's transaction,
     so it is back for the next test)."""

@@ -19,7 +19,7 @@ class TestEncryptedFields:
         assert "Harbor" not in stored
         assert Patient.objects.get(pk=world.patient.pk).address == "1 Harbor St, Portland, ME"
 
-    def test_a_rotated_key_still_reads_old_values(self, world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_a_rotated_key_still_reads_old_values(self, world: World, settings) -> None:
         old_keys = list(settings.WAYMARK_ENCRYPTION_KEYS)
         new_key = Fernet.generate_key().decode()
         with override_settings(WAYMARK_ENCRYPTION_KEYS=[new_key, *old_keys]):

@@ -8,7 +8,7 @@ from waymark.conftest import World
 from waymark.core.models import Invitation, User
 
 
-def _invite(as_role, patient: Patient) -> str:  # type: ignore[no-untyped-def]
+def _invite(as_role, patient: Patient) -> str:
     response = as_role("counsellor").post(reverse("invite", args=[patient.pk]))
     assert response.status_code == 200
     link = response.context["link"]
@@ -16,7 +16,7 @@ def _invite(as_role, patient: Patient) -> str:  # type: ignore[no-untyped-def]
 
 
 class TestPatientInvitation:
-    def test_staff_invite_and_the_patient_sets_up_an_account(self, world: World, as_role, client) -> None:  # type: ignore[no-untyped-def]
+    def test_staff_invite_and_the_patient_sets_up_an_account(self, world: World, as_role, client) -> None:
         patient = world.patient
         patient.user = None
         patient.save(update_fields=["user"])
@@ -37,7 +37,7 @@ class TestPatientInvitation:
         home = client.get(reverse("home"))
         assert "Your consents" in home.content.decode()
 
-    def test_the_link_works_once(self, world: World, as_role, client) -> None:  # type: ignore[no-untyped-def]
+    def test_the_link_works_once(self, world: World, as_role, client) -> None:
         world.patient.user = None
         world.patient.save(update_fields=["user"])
         token = _invite(as_role, world.patient)
@@ -48,7 +48,7 @@ class TestPatientInvitation:
         again = client.get(reverse("accept_invitation", args=[token]))
         assert again.status_code == 410
 
-    def test_an_expired_link_is_refused(self, world: World, as_role, client) -> None:  # type: ignore[no-untyped-def]
+    def test_an_expired_link_is_refused(self, world: World, as_role, client) -> None:
         world.patient.user = None
         world.patient.save(update_fields=["user"])
         token = _invite(as_role, world.patient)
@@ -56,14 +56,14 @@ class TestPatientInvitation:
         client.logout()
         assert client.get(reverse("accept_invitation", args=[token])).status_code == 410
 
-    def test_only_a_hash_of_the_token_is_stored(self, world: World, as_role) -> None:  # type: ignore[no-untyped-def]
+    def test_only_a_hash_of_the_token_is_stored(self, world: World, as_role) -> None:
         world.patient.user = None
         world.patient.save(update_fields=["user"])
         token = _invite(as_role, world.patient)
         stored = Invitation.objects.get()
         assert token not in stored.token_hash
 
-    def test_a_short_password_is_refused_and_nothing_changes(self, world: World, as_role, client) -> None:  # type: ignore[no-untyped-def]
+    def test_a_short_password_is_refused_and_nothing_changes(self, world: World, as_role, client) -> None:
         world.patient.user = None
         world.patient.save(update_fields=["user"])
         token = _invite(as_role, world.patient)
@@ -77,14 +77,14 @@ class TestPatientInvitation:
         assert not User.objects.filter(username="dana.w").exists()
         assert Invitation.objects.get().used_at is None
 
-    def test_a_nurse_cannot_invite(self, world: World, as_role) -> None:  # type: ignore[no-untyped-def]
+    def test_a_nurse_cannot_invite(self, world: World, as_role) -> None:
         response = as_role("nurse").post(reverse("invite", args=[world.patient.pk]))
         assert response.status_code == 403
         assert not Invitation.objects.exists()
 
 
 class TestSelfGuidedSignUp:
-    def test_a_person_signs_up_without_a_program(self, db: None, client) -> None:  # type: ignore[no-untyped-def]
+    def test_a_person_signs_up_without_a_program(self, db: None, client) -> None:
         response = client.post(
             reverse("signup"),
             {
@@ -102,7 +102,7 @@ class TestSelfGuidedSignUp:
         # Self-guided people have no staff pages.
         assert client.get(reverse("patient_list")).status_code == 403
 
-    def test_a_common_password_is_refused(self, db: None, client) -> None:  # type: ignore[no-untyped-def]
+    def test_a_common_password_is_refused(self, db: None, client) -> None:
         response = client.post(
             reverse("signup"),
             {"username": "morning-light", "password1": "password1234", "password2": "password1234"},
@@ -110,7 +110,7 @@ class TestSelfGuidedSignUp:
         assert "too common" in response.content.decode()
         assert not User.objects.filter(username="morning-light").exists()
 
-    def test_a_taken_username_is_refused(self, world: World, client) -> None:  # type: ignore[no-untyped-def]
+    def test_a_taken_username_is_refused(self, world: World, client) -> None:
         response = client.post(
             reverse("signup"),
             {"username": "nurse", "password1": "one day at a time 2026", "password2": "one day at a time 2026"},

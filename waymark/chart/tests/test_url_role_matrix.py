@@ -1,0 +1,557 @@
+"""Every page × every role, against an explicit table written from the intent
+of waymark/core/roles.py (not computed from it).
+
+OK: the page opens (200). DENY: refused (403, or 404 where the object is not
+the user's). LOGIN: an anonymous visitor is sent to sign in. `to("name")`: a
+redirect to that page, never to the login page. API routes (api/v1/) are
+covered by their own tests.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from waymark.chart.models import BreakGlassAccess, CareTeamMember
+from waymark.conftest import World, sign_in
+from waymark.core import services as account_services
+
+OK = "ok"
+DENY = "deny"
+LOGIN = "login"
+
+
+def to(url_name: str) -> str:
+    return f"to:{url_name}"
+
+
+ROLES = [
+    "anonymous",
+    "patient",
+    "counsellor",
+    "nurse",
+    "prescriber",
+    "program_admin",
+    "peer_moderator",
+    "privacy_officer",
+]
+
+
+def row(**cells: str) -> dict[str, str]:
+    assert set(cells) == set(ROLES), f"row must name every role, got {sorted(cells)}"
+    return cells
+
+
+# Who may do what, per page. Patient-scoped pages use world.patient, who is on
+# the counsellor's and the prescriber's care team and has their own account.
+TABLE: dict[str, dict[str, str]] = {
+    # Public pages.
+    "login": row(
+        anonymous=OK,
+        patient=to("home"),
+        counsellor=OK,
+        nurse=OK,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=OK,
+        privacy_officer=OK,
+    ),
+    "signup": row(
+        anonymous=OK,
+        patient=OK,
+        counsellor=OK,
+        nurse=OK,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=OK,
+        privacy_officer=OK,
+    ),
+    "accept_invitation": row(
+        anonymous=OK,
+        patient=OK,
+        counsellor=OK,
+        nurse=OK,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=OK,
+        privacy_officer=OK,
+    ),
+    "logout": row(
+        anonymous=to("login"),
+        patient=to("login"),
+        counsellor=to("login"),
+        nurse=to("login"),
+        prescriber=to("login"),
+        program_admin=to("login"),
+        peer_moderator=to("login"),
+        privacy_officer=to("login"),
+    ),
+    # Signed-in staff have passed MFA already; the TOTP pages send them on.
+    # Patients do not use MFA, so the TOTP pages are not theirs.
+    "mfa_verify": row(
+        anonymous=LOGIN,
+        patient=to("home"),
+        counsellor=to("home"),
+        nurse=to("home"),
+        prescriber=to("home"),
+        program_admin=to("home"),
+        peer_moderator=to("home"),
+        privacy_officer=to("home"),
+    ),
+    "mfa_setup": row(
+        anonymous=LOGIN,
+        patient=to("home"),
+        counsellor=to("mfa_verify"),
+        nurse=to("mfa_verify"),
+        prescriber=to("mfa_verify"),
+        program_admin=to("mfa_verify"),
+        peer_moderator=to("mfa_verify"),
+        privacy_officer=to("mfa_verify"),
+    ),
+    # Everyone signed in has a home: the dashboard, or a patient's own record.
+    "home": row(
+        anonymous=LOGIN,
+        patient=OK,
+        counsellor=OK,
+        nurse=OK,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=OK,
+        privacy_officer=OK,
+    ),
+    # api_tokens: counsellor, nurse, prescriber, program admin.
+    "tokens": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=OK,
+        nurse=OK,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    # The token belongs to the counsellor: nobody else can revoke it.
+    "revoke_token": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=to("tokens"),
+        nurse=DENY,
+        prescriber=DENY,
+        program_admin=DENY,
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    # program_admin only.
+    "staff_list": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=DENY,
+        nurse=DENY,
+        prescriber=DENY,
+        program_admin=OK,
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    "staff_set_active": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=DENY,
+        nurse=DENY,
+        prescriber=DENY,
+        program_admin=to("staff_list"),
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    # patient_search: counsellor, nurse, prescriber, program admin.
+    "patient_list": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=OK,
+        nurse=OK,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    # patient_create: counsellor, prescriber, program admin (not the nurse).
+    "patient_create": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=OK,
+        nurse=DENY,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    # chart_read, plus the patient's own record. The privacy officer does not read charts.
+    "chart": row(
+        anonymous=LOGIN,
+        patient=OK,
+        counsellor=OK,
+        nurse=OK,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    "patient_photo": row(
+        anonymous=LOGIN,
+        patient=OK,
+        counsellor=OK,
+        nurse=OK,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    # chart_write: counsellor, prescriber, program admin. Patients read only.
+    "patient_edit": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=OK,
+        nurse=DENY,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    "episode_create": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=OK,
+        nurse=DENY,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    "episode_edit": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=OK,
+        nurse=DENY,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    # break_glass: counsellor and prescriber (the care-team-scoped roles). The table's
+    # patient is on their care team, so there is no glass to break: straight to the chart.
+    # The form itself, off the care team, is tested in TestOffCareTeam.
+    "break_glass": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=to("chart"),
+        nurse=DENY,
+        prescriber=to("chart"),
+        program_admin=DENY,
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    # care_team_write: program admin only.
+    "care_team": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=DENY,
+        nurse=DENY,
+        prescriber=DENY,
+        program_admin=OK,
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    "care_team_end": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=DENY,
+        nurse=DENY,
+        prescriber=DENY,
+        program_admin=to("care_team"),
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    # consent_write: counsellor, prescriber, program admin.
+    "consent_create": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=OK,
+        nurse=DENY,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    "consent_revoke": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=OK,
+        nurse=DENY,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    # The accounting of disclosures: whoever reads the chart, the patient, and
+    # the privacy officer who keeps it (without chart access).
+    "disclosures": row(
+        anonymous=LOGIN,
+        patient=OK,
+        counsellor=OK,
+        nurse=OK,
+        prescriber=OK,
+        program_admin=OK,
+        peer_moderator=DENY,
+        privacy_officer=OK,
+    ),
+    # patient_invite: counsellor, prescriber, program admin. world.patient
+    # already has an account, so the allowed answer is back to the chart.
+    "invite": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=to("chart"),
+        nurse=DENY,
+        prescriber=to("chart"),
+        program_admin=to("chart"),
+        peer_moderator=DENY,
+        privacy_officer=DENY,
+    ),
+    # audit_review: privacy officer only.
+    "audit_review": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=DENY,
+        nurse=DENY,
+        prescriber=DENY,
+        program_admin=DENY,
+        peer_moderator=DENY,
+        privacy_officer=OK,
+    ),
+    "audit_patient": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=DENY,
+        nurse=DENY,
+        prescriber=DENY,
+        program_admin=DENY,
+        peer_moderator=DENY,
+        privacy_officer=OK,
+    ),
+    "audit_user": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=DENY,
+        nurse=DENY,
+        prescriber=DENY,
+        program_admin=DENY,
+        peer_moderator=DENY,
+        privacy_officer=OK,
+    ),
+    "review_break_glass": row(
+        anonymous=LOGIN,
+        patient=DENY,
+        counsellor=DENY,
+        nurse=DENY,
+        prescriber=DENY,
+        program_admin=DENY,
+        peer_moderator=DENY,
+        privacy_officer=to("audit_review"),
+    ),
+}
+
+# Pages that only take POST (a GET answers 405).
+POST_ONLY = {
+    "logout",
+    "revoke_token",
+    "staff_set_active",
+    "care_team_end",
+    "invite",
+    "review_break_glass",
+}
+
+
+@dataclass
+class Targets:
+    """The objects the URLs point at."""
+
+    world: World
+    token_id: int
+    invitation_token: str
+    access_id: int
+    link_id: int
+
+    def url(self, name: str) -> str:
+        patient = self.world.patient
+        args: dict[str, list[Any]] = {
+            "accept_invitation": [self.invitation_token],
+            "revoke_token": [self.token_id],
+            "staff_set_active": [self.world.user("nurse").pk],
+            "chart": [patient.pk],
+            "patient_edit": [patient.pk],
+            "patient_photo": [patient.pk],
+            "break_glass": [patient.pk],
+            "episode_create": [patient.pk],
+            "episode_edit": [patient.pk, patient.episodes.get().pk],
+            "care_team": [patient.pk],
+            "care_team_end": [patient.pk, self.link_id],
+            "consent_create": [patient.pk],
+            "consent_revoke": [patient.pk, patient.consents.get().pk],
+            "disclosures": [patient.pk],
+            "invite": [patient.pk],
+            "audit_patient": [patient.pk],
+            "audit_user": [self.world.user("counsellor").pk],
+            "review_break_glass": [self.access_id],
+        }
+        return reverse(name, args=args.get(name, []))
+
+    def data(self, name: str) -> dict[str, str]:
+        # Enabling an active account changes nothing but still runs the check.
+        return {"active": "1"} if name == "staff_set_active" else {}
+
+
+@pytest.fixture
+def targets(world: World) -> Targets:
+    patient = world.patient
+    patient.photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    patient.photo_content_type = "image/png"
+    patient.save(update_fields=["photo", "photo_content_type"])
+    token, _ = account_services.create_access_token(world.user("counsellor"), "lab interface")
+    invitation_token = account_services.invite_patient(world.user("program_admin"), world.other_patient)  # type: ignore[arg-type]
+    now = timezone.now()
+    access = BreakGlassAccess.objects.create(
+        user=world.user("counsellor"),
+        patient=world.other_patient,
+        reason="Covering for a colleague on leave",
+        granted_at=now - dt.timedelta(hours=5),
+        expires_at=now - dt.timedelta(hours=1),
+    )
+    link = CareTeamMember.objects.get(patient=patient, user=world.user("prescriber"))
+    return Targets(world, token.pk, invitation_token, access.pk, link.pk)
+
+
+def client_for(role: str, world: World) -> Client:
+    client = Client()
+    if role != "anonymous":
+        sign_in(client, world.user(role))
+    return client
+
+
+def assert_outcome(response: Any, expected: str, targets: Targets) -> None:
+    status = response.status_code
+    location = response.get("Location", "")
+    login = reverse("login")
+    if expected == OK:
+        assert status == 200, f"expected 200, got {status} {location}"
+    elif expected == DENY:
+        assert status in (403, 404), f"expected 403/404, got {status} {location}"
+    elif expected == LOGIN:
+        assert status == 302, f"expected a redirect to sign in, got {status}"
+        assert location.startswith(login + "?next="), location
+    else:
+        target = expected.removeprefix("to:")
+        assert status == 302, f"expected a redirect to {target}, got {status}"
+        want = targets.url(target) if target in ("chart", "care_team") else reverse(target)
+        assert location.split("?")[0].split("#")[0] == want, f"expected {want}, got {location}"
+
+
+CASES = [
+    pytest.param(name, role, expected, id=f"{name}-{role}")
+    for name, cells in TABLE.items()
+    for role, expected in cells.items()
+]
+
+
+class TestUrlRoleMatrix:
+    @pytest.mark.parametrize(("url_name", "role", "expected"), CASES)
+    def test_it_answers_each_role_as_the_table_says(
+        self, url_name: str, role: str, expected: str, world: World, targets: Targets
+    ) -> None:
+        client = client_for(role, world)
+        url = targets.url(url_name)
+        response = client.post(url, targets.data(url_name)) if url_name in POST_ONLY else client.get(url)
+        assert_outcome(response, expected, targets)
+
+    @pytest.mark.parametrize("url_name", sorted(POST_ONLY - {"logout"}))
+    def test_it_refuses_get_on_post_only_pages(self, url_name: str, world: World, targets: Targets) -> None:
+        response = client_for("program_admin", world).get(targets.url(url_name))
+        assert response.status_code == 405
+
+    def test_every_page_is_in_the_table(self) -> None:
+        names: set[str] = set()
+        for entry in get_resolver().url_patterns:
+            if isinstance(entry, URLPattern) and entry.name:
+                names.add(entry.name)
+            elif isinstance(entry, URLResolver):
+                assert str(entry.pattern) == "api/v1/", f"unexpected include {entry.pattern}"
+        assert names == set(TABLE)
+
+
+# Off the care team, the care-team-scoped roles are sent to the break-glass
+# form for every chart page; program-scoped roles go straight in.
+OFF_TEAM_PAGES = [
+    "chart",
+    "patient_edit",
+    "episode_create",
+    "episode_edit",
+    "consent_create",
+    "consent_revoke",
+    "disclosures",
+]
+
+
+class TestOffCareTeam:
+    @pytest.fixture
+    def urls(self, world: World) -> dict[str, str]:
+        from waymark.chart.models import Consent, Episode
+
+        other = world.other_patient
+        episode = Episode.objects.create(
+            patient=other, admitted_on=dt.date(2026, 1, 6), level_of_care="otp", primary_substance="heroin"
+        )
+        consent = Consent.objects.create(
+            patient=other,
+            kind="tpo",
+            disclosing_party=world.program.name,
+            information_description="Attendance",
+            recipients="Primary care clinic",
+            purpose="Treatment",
+            expiry_kind="end_of_treatment",
+            right_to_revoke_explained=True,
+            signed_by="Elliot Marsh",
+            signed_on=dt.date(2026, 1, 6),
+            recorded_by=world.user("program_admin"),
+        )
+        extra = {"episode_edit": [episode.pk], "consent_revoke": [consent.pk]}
+        return {name: reverse(name, args=[other.pk, *extra.get(name, [])]) for name in OFF_TEAM_PAGES}
+
+    @pytest.mark.parametrize("role", ["counsellor", "prescriber"])
+    @pytest.mark.parametrize("url_name", OFF_TEAM_PAGES)
+    def test_it_sends_care_team_roles_to_break_glass(
+        self, role: str, url_name: str, world: World, urls: dict[str, str]
+    ) -> None:
+        response = client_for(role, world).get(urls[url_name])
+        assert response.status_code == 302
+        assert response["Location"] == reverse("break_glass", args=[world.other_patient.pk])
+
+    @pytest.mark.parametrize("role", ["counsellor", "prescriber"])
+    def test_it_refuses_the_photo_and_invitation_without_break_glass(self, role: str, world: World) -> None:
+        client = client_for(role, world)
+        assert client.get(reverse("patient_photo", args=[world.other_patient.pk])).status_code == 403
+        assert client.post(reverse("invite", args=[world.other_patient.pk])).status_code == 403
+
+    @pytest.mark.parametrize("role", ["counsellor", "prescriber"])
+    def test_it_offers_the_break_glass_form(self, role: str, world: World) -> None:
+        response = client_for(role, world).get(reverse("break_glass", args=[world.other_patient.pk]))
+        assert response.status_code == 200
+        assert "is not on your care team" in response.content.decode()
+
+    def test_it_opens_the_chart_for_the_nurse_without_break_glass(self, world: World, urls: dict[str, str]) -> None:
+        assert client_for("nurse", world).get(urls["chart"]).status_code == 200
+
+    def test_it_opens_every_chart_page_for_the_program_admin(self, world: World, urls: dict[str, str]) -> None:
+        client = client_for("program_admin", world)
+        for name, url in urls.items():
+            assert client.get(url).status_code == 200, name
