@@ -59,6 +59,23 @@ def make_patient(program: Program, mrn: str, given: str, family: str, **extra: o
     return Patient.objects.create(program=program, mrn=mrn, given_name=given, family_name=family, **fields)
 
 
+def make_consent(patient: Patient, recorded_by: User, **overrides: object) -> Consent:
+    """A TPO consent with every 42 CFR 2.31 element, ending with treatment."""
+    fields: dict[str, object] = {
+        "kind": "tpo",
+        "disclosing_party": patient.program.name,
+        "information_description": "Medication and attendance",
+        "recipients": "Primary care clinic",
+        "purpose": "Treatment",
+        "expiry_kind": "end_of_treatment",
+        "right_to_revoke_explained": True,
+        "signed_by": f"{patient.given_name} {patient.family_name}",
+        "signed_on": dt.date(2026, 1, 5),
+        **overrides,
+    }
+    return Consent.objects.create(patient=patient, recorded_by=recorded_by, **fields)
+
+
 def make_program(name: str, prefix: str) -> tuple[Program, Site, dict[Role, User]]:
     program = Program.objects.create(name=name, time_zone="America/New_York")
     site = Site.objects.create(program=program, name=f"{name} main site")
@@ -83,19 +100,7 @@ def world(db: None) -> World:
         primary_substance="fentanyl",
         severity="severe",
     )
-    Consent.objects.create(
-        patient=patient,
-        kind="tpo",
-        disclosing_party=program.name,
-        information_description="Medication and attendance",
-        recipients="Primary care clinic",
-        purpose="Treatment",
-        expiry_kind="end_of_treatment",
-        right_to_revoke_explained=True,
-        signed_by="Dana Whitlock",
-        signed_on=dt.date(2026, 1, 5),
-        recorded_by=users[Role.COUNSELLOR],
-    )
+    make_consent(patient, users[Role.COUNSELLOR], signed_on=dt.date(2026, 1, 5))
     for role in (Role.COUNSELLOR, Role.PRESCRIBER):
         CareTeamMember.objects.create(patient=patient, user=users[role], role=role.value)
     other_patient = make_patient(program, "HR-2", "Elliot", "Marsh", site=site)

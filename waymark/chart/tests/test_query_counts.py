@@ -9,8 +9,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from waymark.chart.models import Consent, Disclosure, Episode, LevelOfCareChange
-from waymark.conftest import World, make_patient
+from waymark.chart.models import Disclosure, Episode, LevelOfCareChange
+from waymark.conftest import World, make_consent, make_patient
 
 # Measured, not guessed: session, user and OTP device (3), the page's own reads,
 # the audit append (savepoint, chain head, insert, head update, release) and the
@@ -36,19 +36,7 @@ def add_patients(world: World, n: int, offset: int = 0) -> None:
         LevelOfCareChange.objects.create(
             episode=episode, level_of_care="outpatient", started_on=episode.admitted_on, recorded_by=admin
         )
-        consent = Consent.objects.create(
-            patient=patient,
-            kind="tpo",
-            disclosing_party=world.program.name,
-            information_description="Attendance",
-            recipients="Primary care clinic",
-            purpose="Treatment",
-            expiry_kind="end_of_treatment",
-            right_to_revoke_explained=True,
-            signed_by=f"Given{i} Family{i:03d}",
-            signed_on=episode.admitted_on,
-            recorded_by=admin,
-        )
+        consent = make_consent(patient, admin, signed_on=episode.admitted_on)
         Disclosure.objects.create(
             patient=patient,
             consent=consent,
@@ -79,19 +67,14 @@ def add_history(world: World, n: int) -> None:
         LevelOfCareChange.objects.create(
             episode=episode, level_of_care="outpatient", started_on=start, recorded_by=admin
         )
-        consent = Consent.objects.create(
-            patient=patient,
+        consent = make_consent(
+            patient,
+            admin,
             kind="specific",
-            disclosing_party=world.program.name,
-            information_description="Attendance",
             recipients=f"Recipient {i}",
-            purpose="Treatment",
             expiry_kind="date",
             expires_on=start + dt.timedelta(days=60),
-            right_to_revoke_explained=True,
-            signed_by="Dana Whitlock",
             signed_on=start,
-            recorded_by=admin,
         )
         Disclosure.objects.create(
             patient=patient,

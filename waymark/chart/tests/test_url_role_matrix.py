@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from waymark.chart.models import BreakGlassAccess, CareTeamMember
-from waymark.conftest import World, sign_in
+from waymark.conftest import World, make_consent, sign_in
 from waymark.core import services as account_services
 
 OK = "ok"
@@ -505,25 +505,13 @@ OFF_TEAM_PAGES = [
 class TestOffCareTeam:
     @pytest.fixture
     def urls(self, world: World) -> dict[str, str]:
-        from waymark.chart.models import Consent, Episode
+        from waymark.chart.models import Episode
 
         other = world.other_patient
         episode = Episode.objects.create(
             patient=other, admitted_on=dt.date(2026, 1, 6), level_of_care="otp", primary_substance="heroin"
         )
-        consent = Consent.objects.create(
-            patient=other,
-            kind="tpo",
-            disclosing_party=world.program.name,
-            information_description="Attendance",
-            recipients="Primary care clinic",
-            purpose="Treatment",
-            expiry_kind="end_of_treatment",
-            right_to_revoke_explained=True,
-            signed_by="Elliot Marsh",
-            signed_on=dt.date(2026, 1, 6),
-            recorded_by=world.user("program_admin"),
-        )
+        consent = make_consent(other, world.user("program_admin"), signed_on=dt.date(2026, 1, 6))
         extra = {"episode_edit": [episode.pk], "consent_revoke": [consent.pk]}
         return {name: reverse(name, args=[other.pk, *extra.get(name, [])]) for name in OFF_TEAM_PAGES}
 
