@@ -204,7 +204,8 @@ def user_for_token(raw: str) -> User | None:
     if not raw.startswith(TOKEN_PREFIX):
         return None
     token = AccessToken.objects.select_related("user").filter(token_hash=sha256(raw), revoked_at__isnull=True).first()
-    if token is None or not token.user.is_active:
+    # A role that has since lost API access (or a disabled account) no longer authenticates.
+    if token is None or not token.user.can(Cap.API_TOKENS):
         return None
     now = timezone.now()
     # Write last use at most once a minute: the token check stays a single read.

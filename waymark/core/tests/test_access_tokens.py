@@ -46,3 +46,13 @@ class TestRevokeAccessToken:
         with pytest.raises(ValidationError):
             revoke_access_token(world.user("program_admin"), token)
         assert user_for_token(raw) == world.user("nurse")
+
+
+class TestTokenAfterRoleChange:
+    def test_a_token_stops_working_when_the_role_loses_api_access(self, world: World) -> None:
+        nurse = world.user("nurse")
+        _, raw = create_access_token(nurse, "lab interface")
+        assert user_for_token(raw) == nurse
+        nurse.role = "peer_moderator"
+        nurse.save(update_fields=["role"])
+        assert user_for_token(raw) is None
