@@ -11,6 +11,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from waymark.api_errors import problem
 from waymark.core.audit import current_request_id
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -43,8 +44,6 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 def _api_unauthorized(title: str, detail: str) -> HttpResponse:
     """API clients get a 401 problem, not a redirect to an HTML page."""
-    from waymark.api_errors import problem
-
     response = problem(401, title, detail)
     response["WWW-Authenticate"] = 'Bearer realm="Waymark API"'
     return response
