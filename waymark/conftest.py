@@ -76,6 +76,24 @@ def make_consent(patient: Patient, recorded_by: User, **overrides: object) -> Co
     return Consent.objects.create(patient=patient, recorded_by=recorded_by, **fields)
 
 
+def consent_form_data(**changes: str | None) -> dict[str, str]:
+    """The consent page's fields, filled in completely; a change of None leaves a field out."""
+    data: dict[str, str | None] = {
+        "kind": "specific",
+        "disclosing_party": "Harbor Recovery",
+        "information_description": "Dose and attendance",
+        "recipients": "Cumberland County Drug Court",
+        "purpose": "Compliance monitoring",
+        "expiry_kind": "date",
+        "expires_on": "2026-12-31",
+        "right_to_revoke_explained": "on",
+        "signed_by": "Dana Whitlock",
+        "signed_on": "2026-02-01",
+        **changes,
+    }
+    return {k: v for k, v in data.items() if v is not None}
+
+
 def make_program(name: str, prefix: str) -> tuple[Program, Site, dict[Role, User]]:
     program = Program.objects.create(name=name, time_zone="America/New_York")
     site = Site.objects.create(program=program, name=f"{name} main site")

@@ -17,6 +17,20 @@ else:
 
 BASE = "/api/v1"
 
+# A complete 42 CFR 2.31 consent as the API takes it.
+CONSENT = {
+    "kind": "specific",
+    "disclosing_party": "Harbor Recovery",
+    "information_description": "Attendance and dose",
+    "recipients": "Cumberland County Drug Court",
+    "purpose": "Court supervision",
+    "expiry_kind": "date",
+    "expires_on": "2026-12-31",
+    "right_to_revoke_explained": True,
+    "signed_by": "Dana Whitlock",
+    "signed_on": "2026-02-01",
+}
+
 
 class Api:
     """JSON calls under /api/v1 through a Django test client."""

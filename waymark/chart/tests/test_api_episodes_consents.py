@@ -5,22 +5,10 @@ import datetime as dt
 import pytest
 
 from waymark.chart.models import Consent, Disclosure, Episode
-from waymark.chart.tests.api_helpers import api_for, problem, session_api
+from waymark.chart.tests.api_helpers import CONSENT, api_for, problem, session_api
 from waymark.conftest import World
 from waymark.core.models import AuditEvent
 
-CONSENT = {
-    "kind": "specific",
-    "disclosing_party": "Harbor Recovery",
-    "information_description": "Attendance and dose",
-    "recipients": "Cumberland County Drug Court",
-    "purpose": "Court supervision",
-    "expiry_kind": "date",
-    "expires_on": "2027-12-31",
-    "right_to_revoke_explained": True,
-    "signed_by": "Dana Whitlock",
-    "signed_on": "2026-02-01",
-}
 DISCLOSURE = {
     "disclosed_on": "2026-03-01",
     "recipient": "Primary care clinic",

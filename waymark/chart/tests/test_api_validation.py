@@ -8,23 +8,11 @@ from typing import Any
 import pytest
 
 from waymark.chart.models import Consent, Disclosure, Episode, LevelOfCareChange, Patient
-from waymark.chart.tests.api_helpers import Api, api_for, problem
+from waymark.chart.tests.api_helpers import CONSENT, Api, api_for, problem
 from waymark.conftest import World
 from waymark.core.models import AuditEvent, Site
 
 NEW_PATIENT = {"mrn": "HR-77", "given_name": "Robin", "family_name": "Okafor", "date_of_birth": "1979-02-11"}
-CONSENT = {
-    "kind": "specific",
-    "disclosing_party": "Harbor Recovery",
-    "information_description": "Attendance and dose",
-    "recipients": "Cumberland County Drug Court",
-    "purpose": "Court supervision",
-    "expiry_kind": "date",
-    "expires_on": "2026-12-31",
-    "right_to_revoke_explained": True,
-    "signed_by": "Dana Whitlock",
-    "signed_on": "2026-02-01",
-}
 DISCLOSURE = {
     "disclosed_on": "2026-03-01",
     "recipient": "Primary care clinic",

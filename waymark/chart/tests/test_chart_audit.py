@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from waymark.chart.models import Consent, Episode, Patient
-from waymark.conftest import World
+from waymark.conftest import World, consent_form_data
 from waymark.core.models import AuditEvent
 
 REQUEST_ID = "req-audit-0001"
@@ -154,21 +154,7 @@ class TestChartWrites:
         patient = world.patient
         client: Client = as_role("counsellor")
         before = last_seq()
-        response = client.post(
-            reverse("consent_create", args=[patient.pk]),
-            {
-                "kind": "specific",
-                "disclosing_party": "Harbor Recovery",
-                "information_description": "Dose and attendance",
-                "recipients": "Cumberland County Drug Court",
-                "purpose": "Compliance monitoring",
-                "expiry_kind": "date",
-                "expires_on": "2026-12-31",
-                "right_to_revoke_explained": "on",
-                "signed_by": "Dana Whitlock",
-                "signed_on": "2026-02-01",
-            },
-        )
+        response = client.post(reverse("consent_create", args=[patient.pk]), consent_form_data())
         assert response.status_code == 302
         consent = Consent.objects.get(patient=patient, kind="specific")
         rows = new_rows(before)

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from waymark.chart.models import Consent, Disclosure, Episode, Patient
 from waymark.conftest import World
+from waymark.conftest import consent_form_data as consent_data
 
 
 @pytest.fixture
@@ -136,23 +137,6 @@ class TestRevokeConsent:
         assert response.status_code == 404
         consent.refresh_from_db()
         assert consent.revoked_on is None
-
-
-def consent_data(**changes: str) -> dict[str, str]:
-    data = {
-        "kind": "specific",
-        "disclosing_party": "Harbor Recovery",
-        "information_description": "Dose and attendance",
-        "recipients": "Cumberland County Drug Court",
-        "purpose": "Compliance monitoring",
-        "expiry_kind": "date",
-        "expires_on": "2026-12-31",
-        "right_to_revoke_explained": "on",
-        "signed_by": "Dana Whitlock",
-        "signed_on": "2026-02-01",
-    }
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 class TestRecordConsent:
