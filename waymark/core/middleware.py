@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from waymark.api_errors import problem
 from waymark.core.audit import current_request_id
@@ -96,7 +97,9 @@ class StaffMfaRequiredMiddleware:
                 return _api_unauthorized(
                     "Multi-factor authentication required", "Complete the TOTP check in the browser first."
                 )
-            return _redirect(request, reverse("mfa_verify"))
+            # Come back to the page asked for once the code is in.
+            next_url = request.get_full_path() if request.method == "GET" else reverse("home")
+            return _redirect(request, f"{reverse('mfa_verify')}?{urlencode({'next': next_url})}")
         return self.get_response(request)
 
     @staticmethod

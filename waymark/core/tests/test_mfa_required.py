@@ -1,6 +1,7 @@
 """Staff pass a TOTP check after their password before anything else opens; patients do not."""
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -41,13 +42,13 @@ class TestStaffWithDevice:
         password_login(client, "program_admin")
         response = client.get(reverse(url_name))
         assert response.status_code == 302
-        assert response["Location"] == reverse("mfa_verify")
+        assert response["Location"] == f"{reverse('mfa_verify')}?next={quote(reverse(url_name), safe='')}"
 
     def test_it_keeps_the_chart_closed_until_the_code(self, world: World, client: Client) -> None:
         password_login(client, "counsellor")
         response = client.get(reverse("chart", args=[world.patient.pk]))
         assert response.status_code == 302
-        assert response["Location"] == reverse("mfa_verify")
+        assert response["Location"].startswith(reverse("mfa_verify") + "?next=")
         assert "Whitlock" not in response.content.decode()
 
     def test_it_keeps_the_api_closed_until_the_code(self, world: World, client: Client) -> None:
@@ -69,6 +70,14 @@ class TestStaffWithDevice:
         assert api.status_code == 200
         assert api.json()["count"] == 2
 
+    def test_it_returns_to_the_page_asked_for_after_the_code(self, world: World, client: Client) -> None:
+        password_login(client, "nurse")
+        chart = reverse("chart", args=[world.patient.pk])
+        verify = client.get(chart)["Location"]
+        device = TOTPDevice.objects.get(user=world.user("nurse"))
+        response = client.post(verify, {"code": current_code(device), "next": client.get(verify).context["next"]})
+        assert response["Location"] == chart
+
     def test_it_carries_a_next_address_with_a_query_through_the_code_step(self, world: World, client: Client) -> None:
         target = reverse("audit_review") + "?page=2&tab=users"
         response = password_login(client, "privacy_officer", next_url=target)
@@ -80,13 +89,13 @@ class TestStaffWithDevice:
         response = client.post(reverse("mfa_verify"), {"code": wrong_code(device)})
         assert response.status_code == 200
         assert "That code is not right, or has expired" in response.content.decode()
-        assert client.get(reverse("patient_list"))["Location"] == reverse("mfa_verify")
+        assert client.get(reverse("patient_list"))["Location"].startswith(reverse("mfa_verify") + "?next=")
 
     def test_it_refuses_a_code_that_is_not_six_digits(self, world: World, client: Client) -> None:
         password_login(client, "nurse")
         response = client.post(reverse("mfa_verify"), {"code": "12ab"})
         assert "Enter the 6 digits shown in your authenticator app." in response.content.decode()
-        assert client.get(reverse("home"))["Location"] == reverse("mfa_verify")
+        assert client.get(reverse("home"))["Location"].startswith(reverse("mfa_verify") + "?next=")
 
     def test_it_refuses_the_same_code_twice(self, world: World, client: Client) -> None:
         password_login(client, "nurse")
@@ -97,7 +106,7 @@ class TestStaffWithDevice:
         password_login(again, "nurse")
         response = again.post(reverse("mfa_verify"), {"code": code})
         assert response.status_code == 200
-        assert again.get(reverse("home"))["Location"] == reverse("mfa_verify")
+        assert again.get(reverse("home"))["Location"].startswith(reverse("mfa_verify") + "?next=")
 
     def test_it_does_not_redirect_to_another_site_after_the_code(self, world: World, client: Client) -> None:
         password_login(client, "nurse")
@@ -127,14 +136,14 @@ class TestStaffWithoutDevice:
     def test_it_keeps_pages_closed_until_a_code_is_confirmed(self, newcomer: User, client: Client) -> None:
         password_login(client, "prescriber")
         client.get(reverse("mfa_setup"))
-        assert client.get(reverse("patient_list"))["Location"] == reverse("mfa_verify")
+        assert client.get(reverse("patient_list"))["Location"].startswith(reverse("mfa_verify") + "?next=")
         device = TOTPDevice.objects.get(user=newcomer)
         refused = client.post(reverse("mfa_setup"), {"code": wrong_code(device)})
         assert refused.status_code == 200
         assert "That code is not right" in refused.content.decode()
         device.refresh_from_db()
         assert device.confirmed is False
-        assert client.get(reverse("patient_list"))["Location"] == reverse("mfa_verify")
+        assert client.get(reverse("patient_list"))["Location"].startswith(reverse("mfa_verify") + "?next=")
 
     def test_it_confirms_the_device_with_a_correct_code(self, newcomer: User, client: Client) -> None:
         password_login(client, "prescriber")
