@@ -50,6 +50,9 @@ def _api_unauthorized(title: str, detail: str) -> HttpResponse:
     return response
 
 
+LAST_SEEN_REFRESH = 30
+
+
 class StaffIdleLogoffMiddleware:
     """End a staff session after WAYMARK_STAFF_IDLE_MINUTES without a request."""
 
@@ -72,7 +75,10 @@ class StaffIdleLogoffMiddleware:
                     "without activity. Please sign in again.",
                 )
                 return _redirect(request, reverse("login"))
-            request.session["last_seen"] = now
+            # Refreshing the time at most every LAST_SEEN_REFRESH seconds spares a
+            # session write on most requests; the logoff may come that much early.
+            if last is None or now - float(last) > LAST_SEEN_REFRESH:
+                request.session["last_seen"] = now
         return self.get_response(request)
 
 

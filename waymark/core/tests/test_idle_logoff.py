@@ -83,3 +83,14 @@ class TestIdleLogoff:
         assert response.status_code == 200
         assert "Hello, Dana" in response.content.decode()
         assert "_auth_user_id" in client.session
+
+    def test_it_saves_the_session_at_most_every_thirty_seconds(self, world: World, as_role) -> None:
+        client: Client = as_role("nurse")
+        last_seen_ago(client, 10)
+        stamp = client.session["last_seen"]
+        client.get(reverse("patient_list"))
+        assert client.session["last_seen"] == stamp  # recent enough: no write
+        last_seen_ago(client, 31)
+        before = time.time()
+        client.get(reverse("patient_list"))
+        assert client.session["last_seen"] >= before
