@@ -128,4 +128,5 @@ def patient_for(
         reason=break_glass.reason if break_glass else "",
         break_glass=break_glass is not None,
     )
+    patient.opened_by_break_glass = break_glass is not None
     return patient

@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Annotated, Any, ClassVar, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
@@ -16,11 +15,11 @@ from pydantic import ConfigDict, ValidationInfo, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from waymark.chart import services
-from waymark.chart.access import Need, disclosures_need, on_care_team, patient_for
+from waymark.chart.access import Need, disclosures_need, patient_for
 from waymark.chart.models import Consent, Disclosure, Episode, LevelOfCare, Patient
 from waymark.chart.search import search_patients
 from waymark.core.models import User
-from waymark.core.roles import Cap, ChartScope
+from waymark.core.roles import Cap
 
 router = Router(tags=["chart"])
 
@@ -306,12 +305,7 @@ def search(request: HttpRequest, payload: SearchIn) -> PatientPage:
 def create_patient(request: HttpRequest, payload: PatientIn) -> Status[Patient]:
     user = _user(request)
     _require(user, Cap.PATIENT_CREATE, f"Your role ({user.role_label}) cannot add patients.")
-    with transaction.atomic():
-        patient = services.create_patient(user, user.staff_program, **payload.dict())
-        # As on the page: whoever admits the patient joins the care team, so the chart stays reachable.
-        if user.chart_scope == ChartScope.CARE_TEAM and not on_care_team(user, patient.pk):
-            services.add_to_care_team(user, patient, user)
-    return Status(201, patient)
+    return Status(201, services.create_patient(user, user.staff_program, **payload.dict()))
 
 
 @router.get("/patients/{patient_id}", response=PatientOut, summary="Read a patient's demographics (audited)")

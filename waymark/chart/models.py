@@ -52,6 +52,9 @@ class Patient(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Set by access.patient_for: this request reached the chart by break-glass.
+    opened_by_break_glass = False
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["program", "mrn"], name="mrn_unique_per_program")]
         # Search (waymark/chart/search.py) reads these: the list order, and a

@@ -23,7 +23,7 @@ from waymark.chart.models import (
 )
 from waymark.core import audit
 from waymark.core.models import Program, User
-from waymark.core.roles import Cap
+from waymark.core.roles import Cap, ChartScope
 
 
 def _audit(actor: User, action: str, patient: Patient, obj: Any, reason: str = "") -> None:
@@ -61,6 +61,9 @@ def create_patient(actor: User, program: Program, **fields: Any) -> Patient:
     except IntegrityError:
         raise ValidationError({"mrn": f"Medical record number {fields['mrn']} is already in use."}) from None
     _audit(actor, "create", patient, patient)
+    if actor.chart_scope == ChartScope.CARE_TEAM:
+        # Whoever admits the patient joins the care team, so the chart stays reachable.
+        add_to_care_team(actor, patient, actor)
     return patient
 
 

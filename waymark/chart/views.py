@@ -151,9 +151,6 @@ def patient_create(request: AuthedRequest) -> HttpResponse:
         else:
             if photo:
                 services.set_patient_photo(user, patient, photo.read(), photo.content_type)
-            # Whoever admits the patient joins the care team, so the chart stays reachable.
-            if on_care_team(user, patient.pk) is False and user.chart_scope == "care_team":
-                services.add_to_care_team(user, patient, user)
             messages.success(request, f"{patient.display_name} was added.")
             return redirect("chart", patient_id=patient.pk)
     return render(request, "chart/patient_form.html", {"form": form, "nav": "patients", "creating": True})
@@ -201,7 +198,6 @@ def patient_photo(request: AuthedRequest, patient_id: int) -> HttpResponse:
 
 @login_required
 def chart(request: AuthedRequest, patient_id: int) -> HttpResponse:
-    user = request.user
     patient = _patient_or_break_glass(request, patient_id, Need.READ)
     if isinstance(patient, HttpResponse):
         return patient
@@ -220,7 +216,7 @@ def chart(request: AuthedRequest, patient_id: int) -> HttpResponse:
         "consents": consents,
         "disclosures": patient.disclosures.select_related("consent")[:20],
         "nav": "patients",
-        "break_glass": not on_care_team(user, patient.pk) and user.chart_scope == "care_team",
+        "break_glass": patient.opened_by_break_glass,
         "invitation_possible": patient.user_id is None or not patient.user.has_usable_password(),  # type: ignore[union-attr]
     }
     return render(request, "chart/chart.html", context)
