@@ -243,8 +243,10 @@ def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _mount() -> None:
     from waymark.chart.api import router as chart_router
+    from waymark.meds.api import router as meds_router
 
     api.add_router("/", chart_router)
+    api.add_router("/", meds_router)
 
 
 _mount()

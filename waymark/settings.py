@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "waymark.core",
     "waymark.chart",
+    "waymark.meds",
 ]
 
 MIDDLEWARE = [

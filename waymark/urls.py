@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from waymark.api import api
 from waymark.chart import audit_views
@@ -35,5 +35,6 @@ urlpatterns = [
     path("audit/patients/<int:patient_id>/", audit_views.audit_patient, name="audit_patient"),
     path("audit/users/<int:user_id>/", audit_views.audit_user, name="audit_user"),
     path("audit/break-glass/<int:access_id>/review/", audit_views.review_break_glass, name="review_break_glass"),
+    path("meds/", include("waymark.meds.urls")),
     path("api/v1/", api.urls),
 ]

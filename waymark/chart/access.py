@@ -26,6 +26,7 @@ class Need(StrEnum):
     CARE_TEAM = "care_team"
     INVITE = "invite"
     DISPENSE = "dispense"
+    PRESCRIBE = "prescribe"
     AUDIT = "audit"
 
 
@@ -37,6 +38,7 @@ NEED_CAP = {
     Need.CARE_TEAM: Cap.CARE_TEAM_WRITE,
     Need.INVITE: Cap.PATIENT_INVITE,
     Need.DISPENSE: Cap.DISPENSE,
+    Need.PRESCRIBE: Cap.PRESCRIBE,
     Need.AUDIT: Cap.AUDIT_REVIEW,
 }
 

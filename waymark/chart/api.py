@@ -20,6 +20,7 @@ from waymark.chart.models import Consent, Disclosure, Episode, LevelOfCare, Pati
 from waymark.chart.search import search_patients
 from waymark.core.models import User
 from waymark.core.roles import Cap
+from waymark.meds.medications import family_members
 
 router = Router(tags=["chart"])
 
@@ -280,9 +281,9 @@ def _require(user: User, cap: Cap, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _page(user: User, q: str, page: int) -> PatientPage:
+def _page(user: User, q: str, page: int, medications: list[str] | None = None) -> PatientPage:
     _require(user, Cap.PATIENT_SEARCH, f"Your role ({user.role_label}) cannot search patients.")
-    result = search_patients(user, q, page)
+    result = search_patients(user, q, page, medications=medications)
     return PatientPage(
         count=result.page.paginator.count,
         page=result.page.number,
@@ -292,8 +293,16 @@ def _page(user: User, q: str, page: int) -> PatientPage:
 
 
 @router.get("/patients", response=PatientPage, summary="List patients (no search text in URLs)")
-def list_patients(request: HttpRequest, page: Annotated[int, Field(ge=1, le=100000)] = 1) -> PatientPage:
-    return _page(_user(request), "", page)
+def list_patients(
+    request: HttpRequest,
+    page: Annotated[int, Field(ge=1, le=100000)] = 1,
+    medication: Annotated[
+        Literal["methadone", "buprenorphine", "naltrexone"] | None,
+        Field(description="Only patients with an active order for this medication family."),
+    ] = None,
+) -> PatientPage:
+    medications = [m.value for m in family_members(medication)] if medication else None
+    return _page(_user(request), "", page, medications)
 
 
 @router.post("/patients/search", response=PatientPage, summary="Search patients by name, MRN or date of birth")

@@ -72,7 +72,9 @@ class SearchResult:
     query: str
 
 
-def search_patients(user: User, query: str, page_number: int = 1, page_size: int = PAGE_SIZE) -> SearchResult:
+def search_patients(
+    user: User, query: str, page_number: int = 1, page_size: int = PAGE_SIZE, medications: list[str] | None = None
+) -> SearchResult:
     """One page of the patients `user` may search, matching every word of `query`.
 
     Audited as a search (the query text is not stored: it may be a name).
@@ -87,6 +89,12 @@ def search_patients(user: User, query: str, page_number: int = 1, page_size: int
         # may be seen, so the result never reaches beyond searchable_patients.
         matches = Patient.objects.alias(**_KEYS).filter(_term_filter(term, user.program_id)).values("pk")
         qs = qs.filter(pk__in=matches)
+    if medications is not None:
+        # Patients with an active order for one of these medications (meds app, by relation name).
+        on_order = Patient.objects.filter(
+            medication_orders__status="active", medication_orders__medication__in=medications
+        ).values("pk")
+        qs = qs.filter(pk__in=on_order)
     qs = qs.only("id", "mrn", "given_name", "family_name", "preferred_name", "date_of_birth", "site_id").order_by(
         key("family_name"), key("given_name"), "id"
     )

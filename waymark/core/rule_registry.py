@@ -5,19 +5,10 @@ docs/clinical-rules.md lists the same ids; a test keeps the two in step.
 Later domains (meds, labs, incentives …) add their rules here.
 """
 
-from dataclasses import dataclass
+from waymark.core.rule_info import RuleInfo
+from waymark.meds.rules import RULE_INFO as MEDS_RULES
 
-
-@dataclass(frozen=True)
-class RuleInfo:
-    id: str
-    summary: str
-    default: str
-    source: str
-    configurable: str  # "no", "per deployment (ENV_VAR)", or "per program (rule_settings key)"
-
-
-RULES: tuple[RuleInfo, ...] = (
+CORE_RULES: tuple[RuleInfo, ...] = (
     RuleInfo(
         "chart.consent.part2_elements",
         "A consent records every 42 CFR 2.31 element: patient, who may disclose, what information, "
@@ -93,6 +84,8 @@ RULES: tuple[RuleInfo, ...] = (
         "no",
     ),
 )
+
+RULES: tuple[RuleInfo, ...] = CORE_RULES + MEDS_RULES
 
 
 def rule(rule_id: str) -> RuleInfo:
