@@ -23,6 +23,20 @@ class FieldError(BaseModel):
     message: str = Field(description="What is wrong, in words a person can act on.")
 
 
+class RuleFinding(BaseModel):
+    rule_id: str = Field(description="The rule's id, as in docs/clinical-rules.md.")
+    level: str = Field(description="warn or needs_override.")
+    message: str
+
+
+class ExistingRecord(BaseModel):
+    id: int
+    clinic_day: str
+    slot: int
+    outcome: str
+    recorded_by: str | None
+
+
 class ProblemDetail(BaseModel):
     """An RFC 9457 problem: `title` names the kind of error, `detail` explains this one."""
 
@@ -35,6 +49,12 @@ class ProblemDetail(BaseModel):
     )
     break_glass_url: str | SkipJsonSchema[None] = Field(
         None, description="Present when emergency access is possible: POST a reason there to open the chart."
+    )
+    findings: list[RuleFinding] | SkipJsonSchema[None] = Field(
+        None, description="Present when a clinical rule needs a prescriber's override: each rule and why."
+    )
+    existing: ExistingRecord | SkipJsonSchema[None] = Field(
+        None, description="Present on 409: the record that already holds this patient's clinic day and slot."
     )
 
 

@@ -25,6 +25,7 @@ from waymark.chart.models import (
 from waymark.core import audit
 from waymark.core.models import Program, Site, User
 from waymark.core.roles import Role
+from waymark.meds import demo as meds_demo
 
 PROGRAM_NAME = "Harbor Recovery Program"
 
@@ -202,10 +203,12 @@ def load_demo(patients: int = 200, seed: int = 20240402) -> DemoResult:
             program=program, name="Westbrook Clinic", address="8 Main St, Westbrook, ME 04092", phone="207-555-0188"
         )
     accounts = _ensure_accounts(program)
+    meds_demo.configure_program(program)
     existing = Patient.objects.filter(program=program).count()
     to_add = max(0, patients - existing)
     if to_add:
-        _add_patients(program, accounts, start=existing, count=to_add, seed=seed)
+        added = _add_patients(program, accounts, start=existing, count=to_add, seed=seed)
+        meds_demo.add_medication_history(program, added, accounts, seed + existing)
         audit.record(
             None,
             "demo_load",
@@ -236,7 +239,7 @@ def _ensure_accounts(program: Program) -> dict[str, User]:
     return accounts
 
 
-def _add_patients(program: Program, accounts: dict[str, User], *, start: int, count: int, seed: int) -> None:
+def _add_patients(program: Program, accounts: dict[str, User], *, start: int, count: int, seed: int) -> list[Patient]:
     rng = random.Random(seed + start)  # noqa: S311  (synthetic data, not security)
     sites = list(program.sites.order_by("id"))
     today = program.clinic_day()
@@ -354,3 +357,4 @@ def _add_patients(program: Program, accounts: dict[str, User], *, start: int, co
     )
     Consent.objects.bulk_create(consents, batch_size=1000)
     CareTeamMember.objects.bulk_create(team, batch_size=1000)
+    return created

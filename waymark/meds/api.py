@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import BaseModel
 
-from waymark.api_errors import problem
+from waymark.api_errors import PROBLEM_JSON, problem
 from waymark.chart.access import Need, patient_for
 from waymark.chart.api import In, _user
 from waymark.meds import services
@@ -124,7 +124,14 @@ def _findings_problem(exc: services.OverrideRequired) -> HttpResponse:
         "the active order (amount, concentration, 10-fold errors) or that needs a prescriber's review is a 422 "
         "saying why; nothing is saved."
     ),
-    openapi_extra={"responses": {"409": {"description": "This slot is already recorded: `existing` names it."}}},
+    openapi_extra={
+        "responses": {
+            "409": {
+                "description": "This slot is already recorded: `existing` names the record.",
+                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}},
+            }
+        }
+    },
 )
 def record_administration(
     request: HttpRequest,

@@ -13,6 +13,7 @@ again or to change the order, never to override at the window.
 """
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -148,11 +149,15 @@ def settings_from(rule_settings: Mapping[str, Any]) -> MedsSettings:
         if "cows_threshold" in bup:
             changes["cows_threshold"] = int(_number(bup["cows_threshold"], "cows_threshold", 0, 48))
         waits = dict(s.wait_hours)
-        for key, hours in dict(bup.get("wait_hours", {})).items():
+        raw_waits = bup.get("wait_hours", {})
+        if not isinstance(raw_waits, Mapping):
+            raise SettingsError('wait_hours is {"short_acting": 12, "long_acting": 24, ...}.')
+        for key, hours in raw_waits.items():
             try:
-                waits[OpioidType(key)] = int(_number(hours, f"wait_hours.{key}", 0, 240))
+                opioid = OpioidType(key)
             except ValueError as exc:
                 raise SettingsError(f"Unknown opioid type {key!r} in wait_hours.") from exc
+            waits[opioid] = int(_number(hours, f"wait_hours.{key}", 0, 240))
         changes["wait_hours"] = waits
     ntx = rule_settings.get("meds.naltrexone_xr.readiness")
     if ntx is not None:
@@ -165,7 +170,9 @@ def settings_from(rule_settings: Mapping[str, Any]) -> MedsSettings:
             days = _number(ntx["opioid_free_days_long"], "opioid_free_days_long", 7, 30)
             changes["opioid_free_days_long"] = int(days)
         if "require_naloxone_challenge" in ntx:
-            changes["require_naloxone_challenge"] = bool(ntx["require_naloxone_challenge"])
+            if not isinstance(ntx["require_naloxone_challenge"], bool):
+                raise SettingsError("require_naloxone_challenge must be true or false.")
+            changes["require_naloxone_challenge"] = ntx["require_naloxone_challenge"]
     if "meds.take_home.limit" in rule_settings:
         try:
             changes["take_home_schedule"] = schedules.schedule_from_settings(rule_settings["meds.take_home.limit"])
@@ -185,6 +192,12 @@ def settings_from(rule_settings: Mapping[str, Any]) -> MedsSettings:
 TENFOLD = Decimal(10)
 
 
+def mg(value: Decimal) -> str:
+    """A dose as people write it: 40, 37.5, 0.54 (no trailing zeros, no exponent)."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def dose_mismatch(
     *,
     ordered_mg: Decimal,
@@ -193,26 +206,30 @@ def dose_mismatch(
     given_concentration: Decimal | None,
 ) -> str | None:
     """Why this administration may not go ahead, or None. Rule meds.window.matches_order."""
+    if given_mg <= 0:
+        raise ValueError("The amount given must be more than 0 mg.")
     if ordered_concentration is not None:
         if given_concentration is None:
             raise ValueError("Confirm the concentration of the solution (mg/mL).")
+        if given_concentration <= 0:
+            raise ValueError("The concentration must be more than 0 mg/mL.")
         if given_concentration != ordered_concentration:
             ratio = max(given_concentration, ordered_concentration) / min(given_concentration, ordered_concentration)
             tenfold = " — a 10-fold difference" if ratio >= TENFOLD else ""
             return (
-                f"The order is for {ordered_concentration:g} mg/mL solution; you confirmed "
-                f"{given_concentration:g} mg/mL{tenfold}. Use the ordered stock bottle, or ask the prescriber to "
+                f"The order is for {mg(ordered_concentration)} mg/mL solution; you confirmed "
+                f"{mg(given_concentration)} mg/mL{tenfold}. Use the ordered stock bottle, or ask the prescriber to "
                 "change the order."
             )
     if given_mg != ordered_mg:
         ratio = max(given_mg, ordered_mg) / min(given_mg, ordered_mg)
         if ratio >= TENFOLD:
             return (
-                f"{given_mg:g} mg is a 10-fold difference from the ordered {ordered_mg:g} mg. Check the decimal point "
-                "and the measure before giving anything."
+                f"{mg(given_mg)} mg is a 10-fold difference from the ordered {mg(ordered_mg)} mg. "
+                "Check the decimal point and the measure before giving anything."
             )
         return (
-            f"{given_mg:g} mg does not match the ordered {ordered_mg:g} mg for this dose. Give the ordered amount, "
+            f"{mg(given_mg)} mg does not match the ordered {mg(ordered_mg)} mg for this dose. Give the ordered amount, "
             "or ask the prescriber to change the order."
         )
     return None
@@ -264,18 +281,18 @@ def missed_dose_action(missed_days: int, usual_mg: Decimal, s: MedsSettings) -> 
     1 day no change; 2 usual dose if not intoxicated; 3 half dose after prescriber review; 4 see prescriber,
     restart at 40 mg or half dose, whichever is lower; ≥5 treat as new induction. The day a hold starts is
     the program's setting (default 3)."""
-    half = (usual_mg / 2).quantize(Decimal("0.1"))
+    half = (usual_mg / 2).quantize(Decimal("0.01"))
     if missed_days <= 1:
         return MissedDoseAction(missed_days, False, "No change.", usual_mg)
     if missed_days == 2:
         action = "Give the usual dose if the person is not intoxicated; check first."
         suggested: Decimal | None = usual_mg
     elif missed_days == 3:
-        action = f"Prescriber review; half dose ({half:g} mg)."
+        action = f"Prescriber review; half dose ({mg(half)} mg)."
         suggested = half
     elif missed_days == 4:
         restart = min(Decimal(40), half)
-        action = f"See the prescriber; restart at 40 mg or half the dose, whichever is lower ({restart:g} mg)."
+        action = f"See the prescriber; restart at 40 mg or half the dose, whichever is lower ({mg(restart)} mg)."
         suggested = restart
     else:
         action = "Treat as a new induction: prescriber review and first-day limits apply."
@@ -293,8 +310,8 @@ def _first_day(ctx: DoseContext, s: MedsSettings) -> list[Finding]:
             Finding(
                 rule_id,
                 Level.NEEDS_OVERRIDE,
-                f"A first methadone dose above {s.first_dose_mg:g} mg needs a prescriber's documented reason "
-                f"({ctx.amount_mg:g} mg).",
+                f"A first methadone dose above {mg(s.first_dose_mg)} mg needs a prescriber's documented reason "
+                f"({mg(ctx.amount_mg)} mg).",
             )
         )
     total = ctx.given_today_mg + ctx.amount_mg
@@ -303,8 +320,8 @@ def _first_day(ctx: DoseContext, s: MedsSettings) -> list[Finding]:
             Finding(
                 rule_id,
                 Level.NEEDS_OVERRIDE,
-                f"The first day's total would be {total:g} mg, above {s.first_day_mg:g} mg; the record must show "
-                f"that {s.first_day_mg:g} mg did not suppress withdrawal.",
+                f"The first day's total would be {mg(total)} mg, above {mg(s.first_day_mg)} mg; the record must show "
+                f"that {mg(s.first_day_mg)} mg did not suppress withdrawal.",
             )
         )
     return out
@@ -379,7 +396,7 @@ def _bup_induction(ctx: DoseContext, s: MedsSettings) -> list[Finding]:
                 rule_id,
                 Level.NEEDS_OVERRIDE,
                 f"Last {facts.opioid_type.replace('_', '-')} use "
-                f"{facts.hours_since_last_use:g} h ago; wait at least {wait} h to avoid precipitated "
+                f"{mg(facts.hours_since_last_use)} h ago; wait at least {wait} h to avoid precipitated "
                 "withdrawal.",
             )
         )
@@ -409,8 +426,8 @@ def _bup_daily(total_mg: Decimal, induction_day: int | None, s: MedsSettings) ->
             Finding(
                 "meds.buprenorphine.daily_dose_warning",
                 Level.WARN,
-                f"{total_mg:g} mg/day is above "
-                f"{s.buprenorphine_warn_above_mg:g} mg; appropriate for some people (2025 labels). "
+                f"{mg(total_mg)} mg/day is above "
+                f"{mg(s.buprenorphine_warn_above_mg)} mg; appropriate for some people (2025 labels). "
                 "Not capped.",
             )
         )
@@ -420,7 +437,7 @@ def _bup_daily(total_mg: Decimal, induction_day: int | None, s: MedsSettings) ->
             Finding(
                 "meds.buprenorphine.induction_days",
                 Level.WARN,
-                f"Day {induction_day} of induction: {total_mg:g} mg is above the label's {label_day_max:g} mg.",
+                f"Day {induction_day} of induction: {mg(total_mg)} mg is above the label's {mg(label_day_max)} mg.",
             )
         )
     return out
@@ -432,8 +449,8 @@ def _methadone_daily(total_mg: Decimal, s: MedsSettings) -> list[Finding]:
             Finding(
                 "meds.methadone.daily_dose_warning",
                 Level.WARN,
-                f"{total_mg:g} mg/day is above "
-                f"{s.methadone_warn_above_mg:g} mg (maintenance is usually 60–120 mg); check the QTc.",
+                f"{mg(total_mg)} mg/day is above "
+                f"{mg(s.methadone_warn_above_mg)} mg (maintenance is usually 60–120 mg); check the QTc.",
             )
         ]
     return []
@@ -472,7 +489,7 @@ def evaluate_order(ctx: OrderContext, s: MedsSettings) -> list[Finding]:
                 Finding(
                     "meds.methadone.first_day_limit",
                     Level.NEEDS_OVERRIDE,
-                    f"A first-day methadone total of {days[0]:g} mg is above {s.first_day_mg:g} mg.",
+                    f"A first-day methadone total of {mg(days[0])} mg is above {mg(s.first_day_mg)} mg.",
                 )
             )
         if ctx.new_start and ctx.per_dose_mg > s.first_dose_mg:
@@ -480,19 +497,21 @@ def evaluate_order(ctx: OrderContext, s: MedsSettings) -> list[Finding]:
                 Finding(
                     "meds.methadone.first_day_limit",
                     Level.NEEDS_OVERRIDE,
-                    f"A first methadone dose of {ctx.per_dose_mg:g} mg is above {s.first_dose_mg:g} mg.",
+                    f"A first methadone dose of {mg(ctx.per_dose_mg)} mg is above {mg(s.first_dose_mg)} mg.",
                 )
             )
-        if ctx.previous_daily_mg is not None and ctx.daily_mg - ctx.previous_daily_mg > s.max_increase_mg:
-            out.append(
-                Finding(
-                    "meds.methadone.dose_increase_step",
-                    Level.NEEDS_OVERRIDE,
-                    f"An increase of "
-                    f"{ctx.daily_mg - ctx.previous_daily_mg:g} mg in one step is more than the program's "
-                    f"{s.max_increase_mg:g} mg.",
+        # Each step up, from the order it replaces and from one plan day to the next.
+        previous = [ctx.previous_daily_mg] if ctx.previous_daily_mg is not None else []
+        for before, after in itertools.pairwise([*previous, *days]):
+            if after - before > s.max_increase_mg:
+                out.append(
+                    Finding(
+                        "meds.methadone.dose_increase_step",
+                        Level.NEEDS_OVERRIDE,
+                        f"An increase of {mg(after - before)} mg in one step (from {mg(before)} to {mg(after)} mg) "
+                        f"is more than the program's {mg(s.max_increase_mg)} mg.",
+                    )
                 )
-            )
         out += _methadone_daily(max(days), s)
         if ctx.latest_qtc_ms is not None and ctx.latest_qtc_ms > s.qtc_high_ms:
             out.append(
@@ -503,11 +522,17 @@ def evaluate_order(ctx: OrderContext, s: MedsSettings) -> list[Finding]:
                     f"above {s.qtc_high_ms} ms: consider reducing or stopping methadone.",
                 )
             )
+        elif ctx.latest_qtc_ms is not None and ctx.latest_qtc_ms >= s.qtc_monitor_ms:
+            out.append(
+                Finding(
+                    "meds.methadone.qtc",
+                    Level.WARN,
+                    f"Last QTc {ctx.latest_qtc_ms} ms ({s.qtc_monitor_ms}–{s.qtc_high_ms}): discuss and monitor.",
+                )
+            )
     elif family is Family.BUPRENORPHINE and info(ctx.medication).code is not Medication.BUPRENORPHINE_XR:
         for day, total in enumerate(days, start=1):
             out += _bup_daily(total, day if ctx.new_start else None, s)
-            if day >= 2 and not ctx.new_start:
-                break
     elif ctx.medication is Medication.LOFEXIDINE:
         out += lofexidine_findings(ctx.per_dose_mg, ctx.daily_mg, ctx.course_days)
     return _dedupe(out)
@@ -537,13 +562,15 @@ def lofexidine_findings(per_dose_mg: Decimal, daily_mg: Decimal, course_days: in
             Finding(
                 rule_id,
                 Level.NEEDS_OVERRIDE,
-                f"{per_dose_mg:g} mg per dose is above the {LOFEXIDINE_MAX_DOSE_MG:g} mg maximum.",
+                f"{mg(per_dose_mg)} mg per dose is above the {mg(LOFEXIDINE_MAX_DOSE_MG)} mg maximum.",
             )
         )
     if daily_mg > LOFEXIDINE_MAX_DAY_MG:
         out.append(
             Finding(
-                rule_id, Level.NEEDS_OVERRIDE, f"{daily_mg:g} mg/day is above the {LOFEXIDINE_MAX_DAY_MG:g} mg maximum."
+                rule_id,
+                Level.NEEDS_OVERRIDE,
+                f"{mg(daily_mg)} mg/day is above the {mg(LOFEXIDINE_MAX_DAY_MG)} mg maximum.",
             )
         )
     if course_days is not None and course_days > LOFEXIDINE_MAX_COURSE_DAYS:
@@ -585,7 +612,8 @@ def ecg_due(
             Finding(
                 rule_id,
                 Level.WARN,
-                f"ECG due: the dose rose above {s.ecg_dose_threshold_mg:g} mg/day on {above_threshold_since:%Y-%m-%d}.",
+                f"ECG due: the dose rose above {mg(s.ecg_dose_threshold_mg)} mg/day "
+                f"on {above_threshold_since:%Y-%m-%d}.",
             )
         )
     return out
@@ -830,7 +858,7 @@ RULE_INFO: tuple[RuleInfo, ...] = (
         "short-acting, 14 after methadone, buprenorphine or long-acting), a negative drug test within 7 days, "
         "and optionally a naloxone challenge.",
         "7 / 14 days",
-        "REFERENCE.md §6 (label)",
+        "REFERENCE.md §6 (label); the 7-day test window is a program default [unverified]",
         "per program (meds.naltrexone_xr.readiness)",
     ),
     RuleInfo(
@@ -845,7 +873,7 @@ RULE_INFO: tuple[RuleInfo, ...] = (
         "meds.injection.site_rotation",
         "Warn when an injection goes in the same site as the last one.",
         "warn",
-        "REFERENCE.md §6 (label: alternate gluteal sites)",
+        "program default [unverified]: not in REFERENCE.md",
         "no",
     ),
     RuleInfo(
@@ -882,7 +910,7 @@ RULE_INFO: tuple[RuleInfo, ...] = (
         "Doses for days the clinic is closed (weekdays set by the program, and "
         "listed holidays) are take-homes outside the limit.",
         "Sunday",
-        "REFERENCE.md §5",
+        "42 CFR 8.12(i) closure take-homes [unverified]: not in REFERENCE.md",
         "per program (meds.take_home.closure_days)",
     ),
     RuleInfo(

@@ -206,18 +206,18 @@ def _validate_doses(medication: Medication, doses: Sequence[Decimal], field: str
         raise ValidationError({field: "At most six doses a day."})
     for dose in doses:
         if dose <= 0:
-            raise ValidationError({field: f"A dose must be more than 0 mg (got {dose:g})."})
+            raise ValidationError({field: f"A dose must be more than 0 mg (got {rules.mg(dose)})."})
         if not meta.min_dose_mg <= dose <= meta.max_dose_mg:
             raise ValidationError(
                 {
-                    field: f"{dose:g} mg is outside {meta.min_dose_mg:g}–{meta.max_dose_mg:g} mg for {meta.label}; "
-                    "check the number."
+                    field: f"{rules.mg(dose)} mg is outside {rules.mg(meta.min_dose_mg)}–"
+                    f"{rules.mg(meta.max_dose_mg)} mg for {meta.label}; check the number."
                 }
             )
         if dose != dose.quantize(Decimal("0.001")):
             raise ValidationError({field: f"{dose} mg has more than three decimal places."})
     if meta.fixed_dose_mg is not None and any(d != meta.fixed_dose_mg for d in doses):
-        raise ValidationError({field: f"{meta.label} is {meta.fixed_dose_mg:g} mg."})
+        raise ValidationError({field: f"{meta.label} is {rules.mg(meta.fixed_dose_mg)} mg."})
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ def check_order(patient: Patient, data: OrderInput) -> list[rules.Finding]:
         if conc is None:
             raise ValidationError({"concentration_mg_per_ml": "A liquid needs its concentration in mg/mL."})
         if not Decimal("0.1") <= conc <= Decimal(100):
-            raise ValidationError({"concentration_mg_per_ml": f"{conc:g} mg/mL is outside 0.1–100 mg/mL."})
+            raise ValidationError({"concentration_mg_per_ml": f"{rules.mg(conc)} mg/mL is outside 0.1–100 mg/mL."})
     elif data.concentration_mg_per_ml is not None:
         raise ValidationError({"concentration_mg_per_ml": f"{meta.label} is not a liquid; leave concentration out."})
     if data.stop_on is not None and data.stop_on < data.start_on:
@@ -472,32 +472,40 @@ def dose_findings(
 
 def _preapproved(patient: Patient, order: MedicationOrder, day: dt.date) -> set[str]:
     """Rules a prescriber has overridden for this day at the window, or on the order itself."""
-    ids = set(RuleOverride.objects.filter(patient=patient, clinic_day=day).values_list("rule_id", flat=True))
+    ids = _day_overrides(patient, day)
     ids |= {o["rule_id"] for o in order.overridden if o.get("rule_id") == "meds.methadone.first_day_limit"}
     return ids
 
 
+# Findings a prescriber may clear ahead of time for one clinic day, so the nurse can go on.
+# (Missed-dose holds are released by reviewing the hold instead.)
+DAY_OVERRIDABLE = frozenset(
+    {
+        "meds.methadone.first_day_limit",
+        "meds.buprenorphine.induction_readiness",
+        "meds.naltrexone_xr.readiness",
+        "meds.injection.interval",
+        "meds.take_home.limit",
+        "meds.take_home.eligibility",
+    }
+)
+
+
 @transaction.atomic
 def override_for_day(actor: User, patient: Patient, *, rule_id: str, day: dt.date, reason: str) -> RuleOverride:
-    """A prescriber clears a window finding for one clinic day (for example COWS below the threshold)."""
+    """A prescriber clears one rule for one clinic day (for example COWS below the
+    threshold at induction, or a longer take-home supply), with a written reason."""
     _require(actor, Cap.PRESCRIBE, "override a rule")
+    if rule_id not in DAY_OVERRIDABLE:
+        raise ValidationError({"rule_id": f"{rule_id} cannot be overridden for a day."})
     if not reason.strip():
         raise ValidationError({"reason": "An override needs a written reason."})
-    order = window_order(patient, day)
-    if order is None:
-        raise ValidationError("There is no active order for the window.")
-    slots = ordered_slots(order, day)
-    history = dose_history(patient, order, day)
-    amount = slots[len(history.taken_today_slots)] if len(history.taken_today_slots) < len(slots) else Decimal(0)
-    findings = [
-        f for f in rules.needs_override(dose_findings(patient, order, day, amount, history)) if f.rule_id == rule_id
-    ]
-    if not findings:
-        raise ValidationError({"rule_id": f"Nothing needs an override for {rule_id} today."})
+    if day < patient.program.clinic_day():
+        raise ValidationError({"day": "An override applies to today or a coming day."})
     override = RuleOverride.objects.create(
         patient=patient,
         rule_id=rule_id,
-        message=" ".join(f.message for f in findings),
+        message=f"Cleared for {day:%Y-%m-%d}.",
         reason=reason.strip(),
         prescriber=actor,
         object_type="clinic_day",
@@ -514,6 +522,10 @@ def override_for_day(actor: User, patient: Patient, *, rule_id: str, day: dt.dat
         reason=reason.strip(),
     )
     return override
+
+
+def _day_overrides(patient: Patient, day: dt.date) -> set[str]:
+    return set(RuleOverride.objects.filter(patient=patient, clinic_day=day).values_list("rule_id", flat=True))
 
 
 # --- The observed administration -----------------------------------------------------
@@ -577,7 +589,7 @@ def record_administration(
             raise ValidationError({"amount_mg": "Confirm the amount given, in mg."})
         amount = _mg(data.amount_mg, "amount_mg")
         if amount <= 0 or amount > info(order.medication).max_dose_mg:
-            raise ValidationError({"amount_mg": f"{amount:g} mg is not a possible dose; check the number."})
+            raise ValidationError({"amount_mg": f"{rules.mg(amount)} mg is not a possible dose; check the number."})
         liquid = info(order.medication).liquid
         concentration = data.concentration_mg_per_ml if liquid else None
         if not liquid and data.concentration_mg_per_ml is not None:
@@ -843,7 +855,9 @@ def dispense_take_home(
         eligibility_documented=eligibility is not None and eligibility.eligible,
         closure_days=closure,
     )
-    pending = _overrides(actor, patient, findings, override_reason)
+    preapproved = _day_overrides(patient, day)
+    pending = _overrides(actor, patient, findings, override_reason, preapproved=preapproved)
+    covered = [f for f in rules.needs_override(findings) if f.rule_id in preapproved]
     dose = doses.pop()
     assert dose is not None
     record = TakeHomeDispense.objects.create(
@@ -862,7 +876,9 @@ def dispense_take_home(
         dispensed_by=actor,
         override_reason=override_reason.strip() if pending else "",
     )
-    record.overridden = _save_overrides(actor, patient, pending, override_reason, record, None)
+    record.overridden = _save_overrides(actor, patient, pending, override_reason, record, None) + [
+        {"rule_id": f.rule_id, "message": f.message} for f in covered
+    ]
     if record.overridden:
         record.save(update_fields=["overridden"])
     _audit(actor, "take_home", patient, record)
@@ -956,8 +972,7 @@ def give_injection(
             )
         else:
             findings += rules.naltrexone_readiness(facts, day, s)
-    preapproved = set(RuleOverride.objects.filter(patient=patient, clinic_day=day).values_list("rule_id", flat=True))
-    pending = _overrides(actor, patient, findings, override_reason, preapproved=preapproved)
+    pending = _overrides(actor, patient, findings, override_reason, preapproved=_day_overrides(patient, day))
     try:
         with transaction.atomic():
             injection = Injection.objects.create(

@@ -24,6 +24,7 @@ from waymark.chart import api as chart_api
 from waymark.chart.models import Episode
 from waymark.chart.tests.api_helpers import Api, problem, session_api, token_api
 from waymark.conftest import World
+from waymark.meds import api as meds_api
 
 PREFIX = "/api/v1"
 METHODS = ("get", "post", "patch", "put", "delete")
@@ -72,13 +73,13 @@ class TestOpenApiDocument:
     def test_it_is_valid_openapi(self, schema: dict[str, Any]) -> None:
         schemathesis.openapi.from_dict(schema).validate()
 
-    def test_it_lists_every_endpoint_of_the_chart_api(self, schema: dict[str, Any]) -> None:
-        source = inspect.getsource(chart_api)
+    def test_it_lists_every_endpoint_of_the_chart_and_medication_apis(self, schema: dict[str, Any]) -> None:
+        source = inspect.getsource(chart_api) + inspect.getsource(meds_api)
         declared = {
             (method, PREFIX + path) for method, path in re.findall(r'@router\.(\w+)\(\s*"([^"]+)"', source, re.S)
         }
         documented = {(method, path) for method, path, _ in _operations(schema)}
-        assert len(declared) == 14
+        assert len(declared) == 18
         assert declared == documented
 
     def test_it_names_both_ways_to_authenticate(self, schema: dict[str, Any]) -> None:
@@ -161,12 +162,12 @@ def _fuzz_strategy(schema: dict[str, Any], world: World) -> st.SearchStrategy[An
 
 
 class TestFuzzing:
-    @pytest.mark.parametrize("role", ["program_admin", "counsellor"])
+    @pytest.mark.parametrize("role", ["program_admin", "counsellor", "nurse"])
     def test_no_input_makes_the_server_fail(self, schema: dict[str, Any], world: World, role: str) -> None:
         """Generated valid and invalid input on real ids: never a 5xx, every error a documented problem.
 
         The program admin reaches every chart and records disclosures; the counsellor
-        works from a care team and may break the glass."""
+        works from a care team and may break the glass; the nurse doses at the window."""
         api: Api = token_api(world.user(role))
         strategy = _fuzz_strategy(schema, world)
 

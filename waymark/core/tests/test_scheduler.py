@@ -15,9 +15,9 @@ class TestScheduler:
     def test_it_enqueues_due_jobs_once_per_slot(self) -> None:
         first = scheduler.run_due(NIGHT)
         again = scheduler.run_due(NIGHT + dt.timedelta(minutes=10))
-        assert set(first) == {"core.verify_audit_chain", "core.clear_expired_sessions"}
+        assert set(first) == {"core.verify_audit_chain", "core.clear_expired_sessions", "meds.close_clinic_days"}
         assert again == []
-        assert DBTaskResult.objects.count() == 2
+        assert DBTaskResult.objects.count() == 3
 
     def test_a_daily_job_waits_for_its_hour(self) -> None:
         started = scheduler.run_due(EVENING_BEFORE.replace(hour=1))
@@ -26,7 +26,10 @@ class TestScheduler:
 
     def test_an_hourly_job_runs_again_next_hour(self) -> None:
         scheduler.run_due(NIGHT)
-        assert scheduler.run_due(NIGHT + dt.timedelta(hours=1)) == ["core.clear_expired_sessions"]
+        assert scheduler.run_due(NIGHT + dt.timedelta(hours=1)) == [
+            "core.clear_expired_sessions",
+            "meds.close_clinic_days",
+        ]
 
 
 @pytest.mark.django_db

@@ -1,10 +1,11 @@
 """POST/GET /api/v1/patients/{id}/administrations: idempotent, checked against the order."""
 
 import uuid
+from collections.abc import Mapping
 
 import pytest
 
-from waymark.chart.tests.api_helpers import token_api
+from waymark.chart.tests.api_helpers import Response, token_api
 from waymark.conftest import World
 from waymark.core.models import AuditEvent
 from waymark.core.roles import Role
@@ -13,7 +14,7 @@ from waymark.meds.models import DoseAdministration, MedicationOrder
 pytestmark = pytest.mark.django_db
 
 
-def _post(world: World, body: dict[str, object], key: str | None = None, role: Role = Role.NURSE):  # type: ignore[no-untyped-def]
+def _post(world: World, body: Mapping[str, object], key: str | None = None, role: Role = Role.NURSE) -> Response:
     api = token_api(world.user(role))
     return api.post(
         f"/patients/{world.patient.pk}/administrations", body, HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4())
