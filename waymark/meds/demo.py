@@ -103,6 +103,7 @@ def add_medication_history(program: Program, patients: list[Patient], accounts: 
                         patient=patient,
                         order=order,
                         medication=order.medication,
+                        site=patient.site,
                         clinic_day=last,
                         given_at=now - dt.timedelta(days=(today - last).days),
                         dose_mg=order.dose_mg,

@@ -25,6 +25,11 @@ def mg_field(**kwargs: object) -> models.DecimalField:
     return models.DecimalField(max_digits=8, decimal_places=3, **kwargs)  # type: ignore[arg-type]
 
 
+def stock_mg_field(**kwargs: object) -> models.DecimalField:
+    # Stock runs to litres of 10 mg/mL solution: up to a billion mg.
+    return models.DecimalField(max_digits=13, decimal_places=3, **kwargs)  # type: ignore[arg-type]
+
+
 class MedicationOrder(models.Model):
     """One version of a prescriber's order. A change makes a new version in the
     same series and supersedes the old one; nothing is edited in place."""
@@ -264,6 +269,7 @@ class Injection(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="injections")
     order = models.ForeignKey(MedicationOrder, on_delete=models.PROTECT, related_name="injections")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     medication = models.CharField(max_length=32, choices=MEDICATION_CHOICES)
     clinic_day = models.DateField()
     given_at = models.DateTimeField(default=timezone.now)
@@ -382,7 +388,7 @@ class DispensingSignOff(models.Model):
     nurse = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField(default=timezone.now)
     entries = models.PositiveIntegerField()  # how many log lines the nurse signed for
-    total_mg = mg_field()
+    total_mg = stock_mg_field()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["site", "clinic_day", "nurse"], name="sign_off_once")]
@@ -397,7 +403,7 @@ class StockLot(models.Model):
     lot_number = models.CharField(max_length=40)
     expires_on = models.DateField()
     received_on = models.DateField()
-    received_mg = mg_field()
+    received_mg = stock_mg_field()
     received_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -414,7 +420,7 @@ class StockMovement(models.Model):
     lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     clinic_day = models.DateField()
-    amount_mg = mg_field()  # wasted: positive; adjusted: signed
+    amount_mg = stock_mg_field()  # wasted: positive; adjusted: signed
     reason = models.TextField()
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -426,7 +432,7 @@ class StockCount(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
     medication = models.CharField(max_length=32, choices=MEDICATION_CHOICES)
     clinic_day = models.DateField()
-    counted_mg = mg_field()
+    counted_mg = stock_mg_field()
     counted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     counted_at = models.DateTimeField(default=timezone.now)
 

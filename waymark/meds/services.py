@@ -979,6 +979,7 @@ def give_injection(
                 patient=patient,
                 order=order,
                 medication=order.medication,
+                site=actor.site or patient.site,
                 clinic_day=day,
                 dose_mg=order.dose_mg,
                 body_site=body_site,
@@ -1064,4 +1065,7 @@ def mg_dispensed(site: Site, medication: str, first: dt.date, last: dt.date) -> 
         ),
         Decimal(0),
     )
-    return observed + take_homes
+    injected = Injection.objects.filter(site=site, medication=medication, clinic_day__range=(first, last)).aggregate(
+        total=Sum("dose_mg")
+    )["total"] or Decimal(0)
+    return observed + take_homes + injected
