@@ -15,7 +15,7 @@ from django.utils import timezone
 from waymark.chart.models import Patient
 from waymark.core.models import Program, Site, User
 from waymark.meds.medications import CATALOGUE
-from waymark.meds.rules import OpioidType
+from waymark.meds.rules import OpioidType, mg
 
 MEDICATION_CHOICES = [(m.code.value, m.label) for m in CATALOGUE.values()]
 WINDOW_MEDICATIONS = [m.code.value for m in CATALOGUE.values() if m.delivery == "window"]
@@ -83,7 +83,7 @@ class MedicationOrder(models.Model):
         indexes = [models.Index(fields=["patient", "status"], name="order_by_patient_status")]
 
     def __str__(self) -> str:
-        return f"{self.get_medication_display()} {self.dose_mg:g} mg (v{self.version})"
+        return f"{self.get_medication_display()} {mg(self.dose_mg)} mg (v{self.version})"
 
     @property
     def is_active(self) -> bool:

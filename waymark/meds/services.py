@@ -1000,12 +1000,12 @@ def give_injection(
     return injection, True
 
 
-def _not_future(at: dt.datetime | dt.date, field: str) -> None:
-    now = timezone.now()
+def _not_future(at: dt.datetime | dt.date, field: str, program: Program) -> None:
+    """Times may be a few minutes ahead of the server clock; dates not past the clinic day."""
     if isinstance(at, dt.datetime):
-        if at > now + dt.timedelta(minutes=5):
+        if at > timezone.now() + dt.timedelta(minutes=5):
             raise ValidationError({field: "That time is in the future."})
-    elif at > timezone.localdate():
+    elif at > program.clinic_day():
         raise ValidationError({field: "That date is in the future."})
 
 
@@ -1013,16 +1013,16 @@ def _not_future(at: dt.datetime | dt.date, field: str) -> None:
 def record_readiness(actor: User, patient: Patient, **fields: Any) -> ReadinessCheck:
     if not (actor.can(Cap.DISPENSE) or actor.can(Cap.PRESCRIBE)):
         raise PermissionDenied("Only nurses and prescribers record readiness.")
-    _not_future(fields["assessed_at"], "assessed_at")
+    _not_future(fields["assessed_at"], "assessed_at", patient.program)
     if fields.get("last_use_at") is not None:
-        _not_future(fields["last_use_at"], "last_use_at")
+        _not_future(fields["last_use_at"], "last_use_at", patient.program)
         if fields["last_use_at"] > fields["assessed_at"]:
             raise ValidationError({"last_use_at": "Last use is after the assessment."})
     cows = fields.get("cows_total")
     if cows is not None and not 0 <= cows <= 48:
         raise ValidationError({"cows_total": "A COWS total is 0–48."})
     if fields.get("negative_test_on") is not None:
-        _not_future(fields["negative_test_on"], "negative_test_on")
+        _not_future(fields["negative_test_on"], "negative_test_on", patient.program)
     check = ReadinessCheck.objects.create(patient=patient, recorded_by=actor, **fields)
     _audit(actor, "readiness", patient, check)
     return check
@@ -1032,7 +1032,7 @@ def record_readiness(actor: User, patient: Patient, **fields: Any) -> ReadinessC
 def record_ecg(actor: User, patient: Patient, *, taken_on: dt.date, qtc_ms: int, note: str = "") -> Ecg:
     if not (actor.can(Cap.DISPENSE) or actor.can(Cap.PRESCRIBE)):
         raise PermissionDenied("Only nurses and prescribers record ECGs.")
-    _not_future(taken_on, "taken_on")
+    _not_future(taken_on, "taken_on", patient.program)
     if not 250 <= qtc_ms <= 800:
         raise ValidationError({"qtc_ms": f"A QTc of {qtc_ms} ms is not plausible; check the reading (250–800)."})
     ecg = Ecg.objects.create(patient=patient, taken_on=taken_on, qtc_ms=qtc_ms, recorded_by=actor, note=note)
@@ -1042,7 +1042,8 @@ def record_ecg(actor: User, patient: Patient, *, taken_on: dt.date, qtc_ms: int,
 
 @transaction.atomic
 def record_co_use(actor: User, patient: Patient, *, substance: str, noted_on: dt.date, note: str) -> CoUse:
-    _not_future(noted_on, "noted_on")
+    _require(actor, Cap.PRESCRIBE, "document co-use")
+    _not_future(noted_on, "noted_on", patient.program)
     if not note.strip():
         raise ValidationError({"note": "Document what was seen or reported and the plan to manage the risk."})
     row = CoUse.objects.create(
