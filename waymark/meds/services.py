@@ -66,13 +66,13 @@ class OnHold(ValidationError):
 class AlreadyRecorded(Exception):
     """Another administration holds this patient's clinic day and slot (a 409)."""
 
-    def __init__(self, existing: DoseAdministration) -> None:
+    def __init__(self, existing: DoseAdministration, zone: dt.tzinfo) -> None:
         self.existing = existing
         who = existing.recorded_by.get_username() if existing.recorded_by else "the clinic-day close"
         super().__init__(
             f"Slot {existing.slot} on {existing.clinic_day:%Y-%m-%d} is already recorded "
             f"({existing.get_outcome_display().lower()}, by {who} at "
-            f"{timezone.localtime(existing.recorded_at):%H:%M}). Nothing was recorded twice."
+            f"{timezone.localtime(existing.recorded_at, zone):%H:%M}). Nothing was recorded twice."
         )
 
 
@@ -191,6 +191,31 @@ def ordered_slots(order: MedicationOrder, day: dt.date) -> list[Decimal]:
                 return plan_day.slot_doses()
         return []
     return order.slot_doses()
+
+
+def ecg_findings(patient: Patient, order: MedicationOrder, day: dt.date) -> list[rules.Finding]:
+    """ECGs due for a methadone order (REFERENCE.md §6): baseline, 30 days, yearly, and since
+    the order's versions rose above the dose threshold."""
+    s = settings_for(patient.program)
+    series = list(MedicationOrder.objects.filter(series=order.series).order_by("version"))
+    first_start = (
+        MedicationOrder.objects.filter(patient=patient, medication__in=family_members(Family.METHADONE))
+        .order_by("start_on")
+        .values_list("start_on", flat=True)
+        .first()
+    )
+    above_since: dt.date | None = None  # start of the current run of versions above the threshold
+    for version in series:
+        above = version.dose_mg > s.ecg_dose_threshold_mg
+        above_since = (above_since or version.start_on) if above else None
+    return rules.ecg_due(
+        started_on=first_start or order.start_on,
+        today=day,
+        ecg_dates=list(patient.ecgs.values_list("taken_on", flat=True)),
+        daily_mg=order.dose_mg,
+        above_threshold_since=above_since,
+        s=s,
+    )
 
 
 def _latest_qtc(patient: Patient) -> int | None:
@@ -656,7 +681,7 @@ def record_administration(
         )
         if clash is None:
             raise
-        raise AlreadyRecorded(clash) from None
+        raise AlreadyRecorded(clash, patient.program.zone) from None
     return record, True
 
 
