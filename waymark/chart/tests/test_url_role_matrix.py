@@ -4,7 +4,7 @@ of waymark/core/roles.py (not computed from it).
 OK: the page opens (200). DENY: refused (403, or 404 where the object is not
 the user's). LOGIN: an anonymous visitor is sent to sign in. `to("name")`: a
 redirect to that page, never to the login page. API routes (api/v1/) are
-covered by their own tests.
+covered by their own tests. The medication pages (meds/) are named "meds:<name>".
 """
 
 import datetime as dt
@@ -19,6 +19,9 @@ from django.utils import timezone
 from waymark.chart.models import BreakGlassAccess, CareTeamMember
 from waymark.conftest import World, make_consent, sign_in
 from waymark.core import services as account_services
+from waymark.meds import services as meds_services
+from waymark.meds.models import TakeHomeDispense
+from waymark.meds.tests.conftest import order_methadone
 
 OK = "ok"
 DENY = "deny"
@@ -362,6 +365,108 @@ TABLE: dict[str, dict[str, str]] = {
     ),
 }
 
+# --- Medication (meds/) ---------------------------------------------------------------
+# The dosing window: Cap.DISPENSE (nurses) only. The program admin oversees the
+# log and stock but does not dose; the prescriber orders but does not dispense.
+DISPENSE_ONLY = {
+    "anonymous": LOGIN,
+    "patient": DENY,
+    "counsellor": DENY,
+    "nurse": OK,
+    "prescriber": DENY,
+    "program_admin": DENY,
+    "peer_moderator": DENY,
+    "privacy_officer": DENY,
+}
+# Orders, holds, day overrides, take-home eligibility, co-use notes: Cap.PRESCRIBE
+# (prescribers, on the care team). GET shows the prescriber the form.
+PRESCRIBE_ONLY = {**DISPENSE_ONLY, "nurse": DENY, "prescriber": OK}
+# ECGs and readiness checks: recorded at the window by nurses as well as by prescribers.
+NURSE_OR_PRESCRIBER = {**DISPENSE_ONLY, "prescriber": OK}
+# The dispensing log and stock: nurses, who dispense, and program admins, who oversee.
+LOG_KEEPERS = {**DISPENSE_ONLY, "program_admin": OK}
+
+TABLE.update(
+    {
+        "meds:window": row(**DISPENSE_ONLY),
+        "meds:window_card": row(**DISPENSE_ONLY),
+        # POST only: an empty search re-renders the search page; an empty dose, take-home,
+        # return or injection form re-renders the card with the form's errors.
+        "meds:window_search": row(**DISPENSE_ONLY),
+        "meds:window_dose": row(**DISPENSE_ONLY),
+        "meds:window_take_home": row(**DISPENSE_ONLY),
+        "meds:window_take_home_return": row(**DISPENSE_ONLY),
+        "meds:window_injection": row(**DISPENSE_ONLY),
+        # The medication section of the chart is read like the chart: the patient their
+        # own, counsellor and prescriber their care team, nurse and program admin the program.
+        "meds:medication": row(
+            anonymous=LOGIN,
+            patient=OK,
+            counsellor=OK,
+            nurse=OK,
+            prescriber=OK,
+            program_admin=OK,
+            peer_moderator=DENY,
+            privacy_officer=DENY,
+        ),
+        "meds:order_new": row(**PRESCRIBE_ONLY),
+        "meds:order_change": row(**PRESCRIBE_ONLY),
+        "meds:order_stop": row(**PRESCRIBE_ONLY),
+        # world.patient is already on hold (for hold_release), so the prescriber is sent
+        # to the hold on the medication page instead of a second form.
+        "meds:hold_place": row(**{**PRESCRIBE_ONLY, "prescriber": to("meds:medication")}),
+        "meds:hold_release": row(**PRESCRIBE_ONLY),
+        "meds:day_override": row(**PRESCRIBE_ONLY),
+        "meds:take_home_eligibility": row(**PRESCRIBE_ONLY),
+        "meds:co_use_new": row(**PRESCRIBE_ONLY),
+        "meds:ecg_new": row(**NURSE_OR_PRESCRIBER),
+        "meds:readiness_new": row(**NURSE_OR_PRESCRIBER),
+        "meds:log": row(**LOG_KEEPERS),
+        "meds:log_csv": row(**LOG_KEEPERS),
+        # POST only, and only nurses sign: an empty sign-off goes back to the log.
+        "meds:log_sign_off": row(**{**DISPENSE_ONLY, "nurse": to("meds:log")}),
+        "meds:stock": row(**LOG_KEEPERS),
+        "meds:stock_receive": row(**LOG_KEEPERS),
+        "meds:stock_movement": row(**LOG_KEEPERS),
+        "meds:stock_count": row(**LOG_KEEPERS),
+        "meds:stock_reconciliation": row(**LOG_KEEPERS),
+        # Naloxone kits are given by whoever sees the person in clinic and reads their
+        # chart: nurses, prescribers, counsellors. Not the program admin, who sees the
+        # monthly counts (the report) and, reading the chart, a patient's kits.
+        "meds:naloxone": row(
+            anonymous=LOGIN,
+            patient=DENY,
+            counsellor=OK,
+            nurse=OK,
+            prescriber=OK,
+            program_admin=DENY,
+            peer_moderator=DENY,
+            privacy_officer=DENY,
+        ),
+        "meds:naloxone_report": row(
+            anonymous=LOGIN,
+            patient=DENY,
+            counsellor=OK,
+            nurse=OK,
+            prescriber=OK,
+            program_admin=OK,
+            peer_moderator=DENY,
+            privacy_officer=DENY,
+        ),
+        # A patient's kits, on the chart: the care team and program-scoped staff.
+        "meds:naloxone_patient": row(
+            anonymous=LOGIN,
+            patient=DENY,
+            counsellor=OK,
+            nurse=OK,
+            prescriber=OK,
+            program_admin=OK,
+            peer_moderator=DENY,
+            privacy_officer=DENY,
+        ),
+    }
+)
+
 # Pages that only take POST (a GET answers 405).
 POST_ONLY = {
     "logout",
@@ -370,7 +475,16 @@ POST_ONLY = {
     "care_team_end",
     "invite",
     "review_break_glass",
+    "meds:window_search",
+    "meds:window_dose",
+    "meds:window_take_home",
+    "meds:window_take_home_return",
+    "meds:window_injection",
+    "meds:log_sign_off",
 }
+
+# The includes of waymark/urls.py: the API has its own tests; meds/ is walked here.
+INCLUDES = {"api/v1/", "meds/"}
 
 
 @dataclass
@@ -382,6 +496,9 @@ class Targets:
     invitation_token: str
     access_id: int
     link_id: int
+    order_id: int
+    hold_id: int
+    take_home_id: int
 
     def url(self, name: str) -> str:
         patient = self.world.patient
@@ -404,6 +521,23 @@ class Targets:
             "audit_patient": [patient.pk],
             "audit_user": [self.world.user("counsellor").pk],
             "review_break_glass": [self.access_id],
+            "meds:window_card": [patient.pk],
+            "meds:window_dose": [patient.pk],
+            "meds:window_take_home": [patient.pk],
+            "meds:window_take_home_return": [patient.pk, self.take_home_id],
+            "meds:window_injection": [patient.pk],
+            "meds:medication": [patient.pk],
+            "meds:order_new": [patient.pk],
+            "meds:order_change": [patient.pk, self.order_id],
+            "meds:order_stop": [patient.pk, self.order_id],
+            "meds:hold_place": [patient.pk],
+            "meds:hold_release": [patient.pk, self.hold_id],
+            "meds:day_override": [patient.pk],
+            "meds:take_home_eligibility": [patient.pk],
+            "meds:ecg_new": [patient.pk],
+            "meds:readiness_new": [patient.pk],
+            "meds:co_use_new": [patient.pk],
+            "meds:naloxone_patient": [patient.pk],
         }
         return reverse(name, args=args.get(name, []))
 
@@ -429,7 +563,24 @@ def targets(world: World) -> Targets:
         expires_at=now - dt.timedelta(hours=1),
     )
     link = CareTeamMember.objects.get(patient=patient, user=world.user("prescriber"))
-    return Targets(world, token.pk, invitation_token, access.pk, link.pk)
+    order = order_methadone(world, patient)
+    hold = meds_services.place_hold(world.user("prescriber"), patient, reason="prescriber", note="matrix")
+    today = patient.program.clinic_day()
+    take_home = TakeHomeDispense.objects.create(  # setup only: bottles out, their return not yet checked
+        patient=patient,
+        order=order,
+        site=patient.site,
+        dispensed_on=today - dt.timedelta(days=3),
+        first_day=today - dt.timedelta(days=2),
+        last_day=today - dt.timedelta(days=1),
+        bottles=2,
+        dose_mg_per_bottle=order.dose_mg,
+        concentration_mg_per_ml=order.concentration_mg_per_ml,
+        lot_number="MATRIX-1",
+        idempotency_key="matrix-take-home",
+        dispensed_by=world.user("nurse"),
+    )
+    return Targets(world, token.pk, invitation_token, access.pk, link.pk, order.pk, hold.pk, take_home.pk)
 
 
 def client_for(role: str, world: World) -> Client:
@@ -453,7 +604,7 @@ def assert_outcome(response: Any, expected: str, targets: Targets) -> None:
     else:
         target = expected.removeprefix("to:")
         assert status == 302, f"expected a redirect to {target}, got {status}"
-        want = targets.url(target) if target in ("chart", "care_team") else reverse(target)
+        want = targets.url(target)  # with the patient's id where the page needs one
         assert location.split("?")[0].split("#")[0] == want, f"expected {want}, got {location}"
 
 
@@ -485,7 +636,14 @@ class TestUrlRoleMatrix:
             if isinstance(entry, URLPattern) and entry.name:
                 names.add(entry.name)
             elif isinstance(entry, URLResolver):
-                assert str(entry.pattern) == "api/v1/", f"unexpected include {entry.pattern}"
+                assert str(entry.pattern) in INCLUDES, f"unexpected include {entry.pattern}"
+                if str(entry.pattern) == "meds/":
+                    assert entry.namespace == "meds"
+                    for page in entry.url_patterns:
+                        assert isinstance(page, URLPattern), f"unexpected include meds/{page.pattern}"
+                        assert page.name, f"unnamed page meds/{page.pattern}"
+                        names.add(f"meds:{page.name}")
+        assert "meds:window" in names
         assert names == set(TABLE)
 
 
