@@ -26,16 +26,8 @@ from waymark.core.models import Program, User
 from waymark.core.roles import Cap, ChartScope
 
 
-def _audit(actor: User, action: str, patient: Patient, obj: Any, reason: str = "") -> None:
-    audit.record(
-        actor,
-        action,
-        patient_id=patient.pk,
-        program_id=patient.program_id,
-        object_type=type(obj).__name__.lower(),
-        object_id=obj.pk,
-        reason=reason,
-    )
+def _audit(actor: User | None, action: str, patient: Patient, obj: Any, reason: str = "") -> None:
+    audit.record_patient_object(actor, action, patient, obj, reason)
 
 
 def _changed(instance: Any, fields: dict[str, Any]) -> list[str]:

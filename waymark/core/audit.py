@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -54,6 +54,26 @@ def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class PatientLike(Protocol):
+    pk: Any
+    program_id: Any
+
+
+def record_patient_object(
+    actor: User | None, action: str, patient: PatientLike, obj: Any, reason: str = ""
+) -> AuditEvent:
+    """Append an entry for a write to one object (a model instance) of a patient's record."""
+    return record(
+        actor,
+        action,
+        patient_id=patient.pk,
+        program_id=patient.program_id,
+        object_type=type(obj).__name__.lower(),
+        object_id=obj.pk,
+        reason=reason,
+    )
 
 
 def record(

@@ -88,15 +88,7 @@ def settings_for(program: Program) -> rules.MedsSettings:
 
 
 def _audit(actor: User | None, action: str, patient: Patient, obj: Any, reason: str = "") -> None:
-    audit.record(
-        actor,
-        action,
-        patient_id=patient.pk,
-        program_id=patient.program_id,
-        object_type=type(obj).__name__.lower(),
-        object_id=obj.pk,
-        reason=reason,
-    )
+    audit.record_patient_object(actor, action, patient, obj, reason)
 
 
 def _require(actor: User, cap: Cap, what: str) -> None:
