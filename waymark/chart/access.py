@@ -101,13 +101,13 @@ def patient_for(
         # A patient reads their own record; changes go through their care team.
         if need != Need.READ or not user.can(Cap.OWN_RECORD):
             raise PermissionDenied("Patients can read their own record only.")
-        patient = Patient.objects.filter(pk=patient_id, user=user).first()
+        patient = Patient.objects.select_related("program").filter(pk=patient_id, user=user).first()
         if patient is None:
             raise Http404("No such patient.")
     else:
         if not user.can(NEED_CAP[need]):
             raise PermissionDenied(f"Your role ({user.role_label}) cannot do this.")
-        patient = Patient.objects.filter(pk=patient_id, program_id=user.program_pk).first()
+        patient = Patient.objects.select_related("program").filter(pk=patient_id, program_id=user.program_pk).first()
         if patient is None:
             raise Http404("No such patient.")
         if need not in PROGRAM_WIDE_NEEDS and user.chart_scope == ChartScope.CARE_TEAM:

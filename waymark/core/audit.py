@@ -87,8 +87,9 @@ def record(
     reason: str = "",
     break_glass: bool = False,
 ) -> AuditEvent:
-    """Append one entry. Joins the caller's transaction if there is one."""
-    with transaction.atomic():
+    """Append one entry. Joins the caller's transaction if there is one (no savepoint:
+    if the entry cannot be written, the caller's whole write must fail with it)."""
+    with transaction.atomic(savepoint=False):
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         actor_id = actor.pk if actor is not None and actor.pk else None
         fields: dict[str, Any] = {

@@ -167,7 +167,6 @@ def window_order(patient: Patient, day: dt.date) -> MedicationOrder | None:
         active_orders(patient)
         .filter(medication__in=WINDOW_MEDICATIONS, start_on__lte=day)
         .filter(Q(stop_on__isnull=True) | Q(stop_on__gte=day))
-        .prefetch_related("plan_days")
         .first()
     )
 
@@ -176,6 +175,8 @@ def ordered_slots(order: MedicationOrder, day: dt.date) -> list[Decimal]:
     """The doses due on `day`: the plan's day if the order has a plan, else the order's split."""
     if order.start_on > day or (order.stop_on is not None and order.stop_on < day):
         return []
+    if order.kind == MedicationOrder.Kind.MAINTENANCE:  # maintenance orders have no plan
+        return order.slot_doses()
     plan = list(order.plan_days.all())
     if plan:
         for plan_day in plan:
@@ -265,6 +266,8 @@ def check_order(patient: Patient, data: OrderInput) -> list[rules.Finding]:
             raise ValidationError({"concentration_mg_per_ml": f"{rules.mg(conc)} mg/mL is outside 0.1–100 mg/mL."})
     elif data.concentration_mg_per_ml is not None:
         raise ValidationError({"concentration_mg_per_ml": f"{meta.label} is not a liquid; leave concentration out."})
+    if data.plan and data.kind == MedicationOrder.Kind.MAINTENANCE:
+        raise ValidationError({"kind": "A day-by-day plan belongs to a taper or an induction, not maintenance."})
     if data.stop_on is not None and data.stop_on < data.start_on:
         raise ValidationError({"stop_on": "The stop date is before the start date."})
     if meta.delivery is Delivery.INJECTION and data.frequency != MedicationOrder.Frequency.EVERY_28_DAYS:
@@ -397,18 +400,28 @@ class DoseHistory:
     missed_days: int  # consecutive days before `day` without one, since the last
     given_today_mg: Decimal
     taken_today_slots: frozenset[int]
+    observed_before: bool = False  # an observed dose of this medication family before `day`
 
 
 def dose_history(patient: Patient, order: MedicationOrder, day: dt.date) -> DoseHistory:
     family = family_members(info(order.medication).family)
-    last_observed = (
-        DoseAdministration.objects.filter(
-            patient=patient, order__medication__in=family, outcome=Outcome.OBSERVED, clinic_day__lt=day
-        )
+    # One read for today's rows (at most six slots) and the last observed day before today.
+    rows = (
+        DoseAdministration.objects.filter(patient=patient, clinic_day__lte=day)
+        .filter(Q(clinic_day=day) | Q(outcome=Outcome.OBSERVED, order__medication__in=family))
         .order_by("-clinic_day")
-        .values_list("clinic_day", flat=True)
-        .first()
+        .values_list("clinic_day", "slot", "outcome", "amount_mg")[:8]
     )
+    last_observed: dt.date | None = None
+    given = Decimal(0)
+    slots = set()
+    for clinic_day, slot, outcome, amount in rows:
+        if clinic_day == day:
+            slots.add(slot)
+            if outcome == Outcome.OBSERVED and amount:
+                given += amount
+        elif last_observed is None:
+            last_observed = clinic_day
     last_take_home = (
         TakeHomeDispense.objects.filter(patient=patient, first_day__lt=day)
         .order_by("-last_day")
@@ -420,16 +433,7 @@ def dose_history(patient: Patient, order: MedicationOrder, day: dt.date) -> Dose
     candidates = [d for d in (last_observed, last_take_home) if d is not None]
     last = max(candidates) if candidates else None
     missed = (day - last).days - 1 if last else 0
-    today = DoseAdministration.objects.filter(patient=patient, clinic_day=day).values_list(
-        "slot", "outcome", "amount_mg"
-    )
-    given = Decimal(0)
-    slots = set()
-    for slot, outcome, amount in today:
-        slots.add(slot)
-        if outcome == Outcome.OBSERVED and amount:
-            given += amount
-    return DoseHistory(last, max(0, missed), given, frozenset(slots))
+    return DoseHistory(last, max(0, missed), given, frozenset(slots), last_observed is not None)
 
 
 def covered_by_take_home(patient: Patient, day: dt.date) -> TakeHomeDispense | None:
@@ -464,9 +468,7 @@ def dose_findings(
     patient: Patient, order: MedicationOrder, day: dt.date, amount_mg: Decimal, history: DoseHistory
 ) -> list[rules.Finding]:
     family = info(order.medication).family
-    ever = DoseAdministration.objects.filter(
-        patient=patient, order__medication__in=family_members(family), outcome=Outcome.OBSERVED, clinic_day__lt=day
-    ).exists()
+    ever = history.observed_before
     s = settings_for(patient.program)
     new_induction = ever and history.missed_days >= 5 and family is Family.METHADONE
     ctx = rules.DoseContext(
@@ -476,7 +478,8 @@ def dose_findings(
         given_today_mg=history.given_today_mg,
         first_dose_day=not ever or new_induction or (history.last_taken_on is None and history.given_today_mg > 0),
         missed_days=history.missed_days if ever else 0,
-        reviewed_since_missed=_reviewed_since(patient, history.last_taken_on),
+        # Only asked when it can matter (two or more missed days): a read less per dose.
+        reviewed_since_missed=history.missed_days >= 2 and _reviewed_since(patient, history.last_taken_on),
         latest_qtc_ms=_latest_qtc(patient) if family is Family.METHADONE else None,
         co_use=co_use_labels(patient, day),
         induction=induction_facts(_latest_readiness(patient, "buprenorphine"), timezone.now())
@@ -626,7 +629,7 @@ def record_administration(
             volume = rules.ml_for(amount, concentration)
         history = dose_history(patient, order, day)
         findings = dose_findings(patient, order, day, amount, history)
-        preapproved = _preapproved(patient, order, day)
+        preapproved = _preapproved(patient, order, day) if rules.needs_override(findings) else set()
         blocking = [f for f in rules.needs_override(findings) if f.rule_id not in preapproved]
         pending = [f for f in rules.needs_override(findings) if f.rule_id in preapproved]
         missed = [f for f in blocking if f.rule_id == "meds.methadone.missed_doses"]
