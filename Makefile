@@ -49,8 +49,10 @@ test: services lint test-sqlite test-postgres
 # and waymark_bench* on the server PG_URL names (never PG_URL's own database).
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.run --db sqlite
+	$(BIN)/python -m bench.dosing --db sqlite
 	@if bash scripts/ensure-services.sh --postgres-only; then \
-		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.run --db postgresql; \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.run --db postgresql && \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.dosing --db postgresql; \
 	elif [ "$${CI:-false}" = true ]; then \
 		exit 1; \
 	else \
