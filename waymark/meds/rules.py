@@ -856,7 +856,8 @@ RULE_INFO: tuple[RuleInfo, ...] = (
         "meds.naltrexone_xr.readiness",
         "Extended-release naltrexone needs opioid-free days (7 after "
         "short-acting, 14 after methadone, buprenorphine or long-acting), a negative drug test within 7 days, "
-        "and optionally a naloxone challenge.",
+        "and optionally a naloxone challenge; checked before the first injection and again when one is "
+        "more than 14 days overdue.",
         "7 / 14 days",
         "REFERENCE.md §6 (label); the 7-day test window is a program default [unverified]",
         "per program (meds.naltrexone_xr.readiness)",

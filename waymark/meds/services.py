@@ -440,11 +440,16 @@ def covered_by_take_home(patient: Patient, day: dt.date) -> TakeHomeDispense | N
     return TakeHomeDispense.objects.filter(patient=patient, first_day__lte=day, last_day__gte=day).first()
 
 
-def _reviewed_since(patient: Patient, since: dt.date | None) -> bool:
-    """A prescriber released a missed-dose hold after the last dose taken."""
-    released = patient.holds.filter(released_at__isnull=False)
+def _reviewed_since(patient: Patient, since: dt.date | None, missed_days: int) -> bool:
+    """A prescriber reviewed and released a missed-dose hold for at least `missed_days`
+    placed after the last dose taken. A longer absence needs a new review (the next tier
+    of the rule), and a hold released for another reason does not count."""
+    released = patient.holds.filter(
+        released_at__isnull=False, reason=Hold.Reason.MISSED_DOSES, missed_days__gte=missed_days
+    )
     if since is not None:
-        released = released.filter(placed_at__date__gt=since)
+        after = dt.datetime.combine(since + dt.timedelta(days=1), dt.time.min, tzinfo=patient.program.zone)
+        released = released.filter(placed_at__gte=after)
     return released.exists()
 
 
@@ -479,7 +484,8 @@ def dose_findings(
         first_dose_day=not ever or new_induction or (history.last_taken_on is None and history.given_today_mg > 0),
         missed_days=history.missed_days if ever else 0,
         # Only asked when it can matter (two or more missed days): a read less per dose.
-        reviewed_since_missed=history.missed_days >= 2 and _reviewed_since(patient, history.last_taken_on),
+        reviewed_since_missed=history.missed_days >= 2
+        and _reviewed_since(patient, history.last_taken_on, history.missed_days),
         latest_qtc_ms=_latest_qtc(patient) if family is Family.METHADONE else None,
         co_use=co_use_labels(patient, day),
         induction=induction_facts(_latest_readiness(patient, "buprenorphine"), timezone.now())
@@ -605,6 +611,13 @@ def record_administration(
         hold = active_hold(patient)
         if hold is not None:
             raise OnHold(hold)
+        covered = covered_by_take_home(patient, day)
+        if covered is not None:
+            raise ValidationError(
+                f"Today's dose went home in the take-home bottles dispensed on {covered.dispensed_on:%Y-%m-%d} "
+                f"({covered.first_day:%Y-%m-%d} to {covered.last_day:%Y-%m-%d}). Do not give a second dose; "
+                "if a bottle was lost or spilled, the prescriber decides."
+            )
         if data.amount_mg is None:
             raise ValidationError({"amount_mg": "Confirm the amount given, in mg."})
         amount = _mg(data.amount_mg, "amount_mg")
@@ -690,6 +703,11 @@ def close_clinic_day(program: Program, day: dt.date) -> ClinicDayClose:
     if existing is not None:
         return existing
     s = settings_for(program)
+    if day.weekday() in s.closed_weekdays or ClinicClosure.objects.filter(program=program, day=day).exists():
+        # The clinic was closed: nobody could attend, so nothing is marked missed (closure take-homes cover it).
+        with transaction.atomic():
+            close, _ = ClinicDayClose.objects.get_or_create(program=program, clinic_day=day)
+        return close
     missed_marked = 0
     holds_placed = 0
     orders = (
@@ -709,6 +727,7 @@ def close_clinic_day(program: Program, day: dt.date) -> ClinicDayClose:
             continue
         slots = ordered_slots(order, day)
         taken = set(DoseAdministration.objects.filter(patient=patient, clinic_day=day).values_list("slot", flat=True))
+        missed_marked_here = 0
         with transaction.atomic():
             for slot in range(1, len(slots) + 1):
                 if slot in taken:
@@ -726,7 +745,8 @@ def close_clinic_day(program: Program, day: dt.date) -> ClinicDayClose:
                     },
                 )
                 missed_marked += created
-            if slots and not taken:
+                missed_marked_here += created
+            if slots and missed_marked_here:
                 audit.record(
                     None,
                     "dose_missed",
@@ -741,7 +761,11 @@ def close_clinic_day(program: Program, day: dt.date) -> ClinicDayClose:
         if history.last_taken_on is None:
             continue
         action = rules.missed_dose_action(history.missed_days, order.dose_mg, s)
-        if action.hold and active_hold(patient) is None and not _reviewed_since(patient, history.last_taken_on):
+        if (
+            action.hold
+            and active_hold(patient) is None
+            and not _reviewed_since(patient, history.last_taken_on, history.missed_days)
+        ):
             place_hold(
                 None,
                 patient,
@@ -846,19 +870,18 @@ def dispense_take_home(
         raise ValidationError({"last_day": "The last day is before the first day."})
     if not lot_number.strip():
         raise ValidationError({"lot_number": "Record the lot number of the stock bottle."})
+    hold = active_hold(patient)
+    if hold is not None:
+        raise OnHold(hold)
     order = window_order(patient, first_day)
     if order is None:
         raise ValidationError("No active window order covers those days.")
-    doses = {
-        ordered_slots(order, first_day + dt.timedelta(days=n))[0]
-        if ordered_slots(order, first_day + dt.timedelta(days=n))
-        else None
-        for n in range((last_day - first_day).days + 1)
-    }
+    day_slots = [ordered_slots(order, first_day + dt.timedelta(days=n)) for n in range((last_day - first_day).days + 1)]
+    if any(len(slots) > 1 for slots in day_slots):
+        raise ValidationError("Split-dose take-homes are not supported; give one bottle per slot separately.")
+    doses = {slots[0] if slots else None for slots in day_slots}
     if None in doses or len(doses) != 1:
         raise ValidationError("The order's dose changes (or stops) within those days; dispense them separately.")
-    if len(order.slot_doses()) > 1:
-        raise ValidationError("Split-dose take-homes are not supported; give one bottle per slot separately.")
     overlap = TakeHomeDispense.objects.filter(patient=patient, first_day__lte=last_day, last_day__gte=first_day)
     if overlap.exists():
         raise ValidationError("Those days overlap take-homes already dispensed.")
@@ -930,13 +953,22 @@ def check_take_home_return(
 # --- Injections, readiness, ECG, co-use ---------------------------------------------------
 
 
+# Days overdue after which extended-release naltrexone needs a new readiness check (rule meds.naltrexone_xr.readiness).
+READINESS_AGAIN_AFTER = 14
+
+
 def last_injection(patient: Patient, medication: str) -> Injection | None:
     return patient.injections.filter(medication=medication).order_by("-clinic_day").first()
 
 
 def injection_order(patient: Patient, day: dt.date) -> MedicationOrder | None:
     meds = [m.value for m in Medication if info(m).delivery is Delivery.INJECTION]
-    return active_orders(patient).filter(medication__in=meds, start_on__lte=day).first()
+    return (
+        active_orders(patient)
+        .filter(medication__in=meds, start_on__lte=day)
+        .filter(Q(stop_on__isnull=True) | Q(stop_on__gte=day))
+        .first()
+    )
 
 
 def give_injection(
@@ -972,7 +1004,9 @@ def give_injection(
         today=day,
         s=s,
     )
-    if order.medication == Medication.NALTREXONE_XR and last is None:
+    # Readiness before the first injection, and again after a gap long enough for opioid use to resume.
+    lapsed = last is not None and rules.injection_status(last.clinic_day, day, s).overdue_days > READINESS_AGAIN_AFTER
+    if order.medication == Medication.NALTREXONE_XR and (last is None or lapsed):
         check = _latest_readiness(patient, "naltrexone")
         facts = rules.NaltrexoneFacts(
             last_opioid_use_on=check.last_use_at.astimezone(patient.program.zone).date()

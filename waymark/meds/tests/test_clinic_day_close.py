@@ -9,7 +9,7 @@ from waymark.conftest import World
 from waymark.core.models import AuditEvent
 from waymark.core.roles import Role
 from waymark.meds import services
-from waymark.meds.models import ClinicDayClose, DoseAdministration, Hold, MedicationOrder
+from waymark.meds.models import ClinicClosure, ClinicDayClose, DoseAdministration, Hold, MedicationOrder
 from waymark.meds.tasks import close_due_clinic_days
 from waymark.meds.tests.conftest import dose_input, order_methadone, past_doses, today
 
@@ -54,6 +54,8 @@ class TestCloseClinicDay:
         assert AuditEvent.objects.filter(action="hold", patient_id=world.patient.pk, actor__isnull=True).exists()
 
     def test_take_home_days_are_not_missed(self, world: World) -> None:
+        world.program.rule_settings = {"meds.take_home.closure_days": []}  # open every day
+        world.program.save()
         order, day = _setup(world, last_dose_days_ago=1)
         services.record_administration(world.user(Role.NURSE), world.patient, dose_input())
         services.record_eligibility(
@@ -106,3 +108,11 @@ class TestCloseClinicDay:
         assert yesterday in closed
         assert (local.date() in closed) == (local.hour >= 23)
         assert close_due_clinic_days() == 0  # nothing left to close
+
+
+def test_a_closed_day_marks_nobody_missed(world: World) -> None:
+    _, day = _setup(world, last_dose_days_ago=1)
+    ClinicClosure.objects.create(program=world.program, day=day, reason="Thanksgiving")
+    close = services.close_clinic_day(world.program, day)
+    assert close.missed_marked == 0
+    assert not DoseAdministration.objects.filter(outcome="missed").exists()

@@ -76,3 +76,28 @@ def test_program_may_hold_from_four_days(world: World) -> None:
     past_doses(order, [today(world.patient) - dt.timedelta(days=4)], world.user(Role.NURSE))
     _, created = services.record_administration(world.user(Role.NURSE), world.patient, dose_input())
     assert created
+
+
+def test_a_review_for_three_missed_days_does_not_cover_a_longer_absence(world: World) -> None:
+    order = order_methadone(world, world.patient)
+    day = today(world.patient)
+    past_doses(order, [day - dt.timedelta(days=5)], world.user(Role.NURSE))
+    # Three missed days (as of yesterday) were reviewed and released ...
+    hold = services.place_hold(
+        None, world.patient, reason="missed_doses", note="Missed 3 days in a row.", missed_days=3
+    )
+    services.release_hold(world.user(Role.PRESCRIBER), world.patient, hold, "Seen; restart planned.")
+    # ... but the person stayed away a fourth day: the next tier needs its own review.
+    with pytest.raises(services.OverrideRequired) as caught:
+        services.record_administration(world.user(Role.NURSE), world.patient, dose_input())
+    assert "40 mg or half" in caught.value.findings[0].message
+    assert services.active_hold(world.patient) is not None
+
+
+def test_a_released_prescriber_hold_is_not_a_missed_dose_review(world: World) -> None:
+    order = order_methadone(world, world.patient)
+    past_doses(order, [today(world.patient) - dt.timedelta(days=4)], world.user(Role.NURSE))
+    hold = services.place_hold(world.user(Role.PRESCRIBER), world.patient, reason="prescriber", note="Intoxicated")
+    services.release_hold(world.user(Role.PRESCRIBER), world.patient, hold, "Sober next day.")
+    with pytest.raises(services.OverrideRequired):
+        services.record_administration(world.user(Role.NURSE), world.patient, dose_input())

@@ -10,8 +10,8 @@ from waymark.conftest import World
 from waymark.core.models import AuditEvent
 from waymark.core.roles import Role
 from waymark.meds import services
-from waymark.meds.models import ClinicClosure, RuleOverride, TakeHomeDispense
-from waymark.meds.tests.conftest import order_methadone, past_doses, today
+from waymark.meds.models import ClinicClosure, DoseAdministration, RuleOverride, TakeHomeDispense
+from waymark.meds.tests.conftest import dose_input, order_methadone, past_doses, today
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +166,20 @@ def test_return_check_of_empty_bottles(world: World, day: dt.date) -> None:
         world.user(Role.NURSE), world.patient, record, bottles_returned=2, note="One bottle broke; shown the cap."
     )
     assert checked.bottles_returned == 2 and checked.return_checked_by == world.user(Role.NURSE)
+
+
+def test_no_take_homes_while_on_hold(world: World, day: dt.date) -> None:
+    eligible(world, day)
+    services.place_hold(world.user(Role.PRESCRIBER), world.patient, reason="prescriber", note="QTc 520 ms")
+    with pytest.raises(services.OnHold):
+        _dispense(world, day + dt.timedelta(days=1), day + dt.timedelta(days=3))
+    assert not TakeHomeDispense.objects.exists()
+
+
+def test_no_observed_dose_on_a_day_a_bottle_went_home_for(world: World, day: dt.date) -> None:
+    eligible(world, day)
+    _dispense(world, day + dt.timedelta(days=1), day + dt.timedelta(days=3))
+    tomorrow = day + dt.timedelta(days=1)
+    with pytest.raises(ValidationError, match="Do not give a second dose"):
+        services.record_administration(world.user(Role.NURSE), world.patient, dose_input(), day=tomorrow)
+    assert not DoseAdministration.objects.filter(clinic_day=tomorrow).exists()
