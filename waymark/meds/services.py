@@ -858,6 +858,8 @@ def dispense_take_home(
 ) -> tuple[TakeHomeDispense, bool]:
     """Hand over one bottle per day from `first_day` to `last_day`, at the order's dose."""
     _require(actor, Cap.DISPENSE, "dispense take-homes")
+    # Lock the patient: two stations handing over take-homes at once must see each other's bottles.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
     existing = TakeHomeDispense.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.patient_id != patient.pk:
