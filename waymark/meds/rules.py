@@ -588,6 +588,15 @@ def lofexidine_findings(per_dose_mg: Decimal, daily_mg: Decimal, course_days: in
 # --- ECG schedule for methadone (REFERENCE.md §6, Krantz 2009) -----------------
 
 
+def dose_above_since(versions: list[tuple[dt.date, Decimal]], threshold: Decimal) -> dt.date | None:
+    """Start date of the current run of order versions (start date, daily mg; oldest first)
+    whose dose is above `threshold`, or None when the latest is not above it."""
+    since: dt.date | None = None
+    for start_on, daily_mg in versions:
+        since = (since or start_on) if daily_mg > threshold else None
+    return since
+
+
 def ecg_due(
     *,
     started_on: dt.date,

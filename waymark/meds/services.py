@@ -197,10 +197,7 @@ def ecg_findings(patient: Patient, order: MedicationOrder, day: dt.date) -> list
         .values_list("start_on", flat=True)
         .first()
     )
-    above_since: dt.date | None = None  # start of the current run of versions above the threshold
-    for version in series:
-        above = version.dose_mg > s.ecg_dose_threshold_mg
-        above_since = (above_since or version.start_on) if above else None
+    above_since = rules.dose_above_since([(v.start_on, v.dose_mg) for v in series], s.ecg_dose_threshold_mg)
     return rules.ecg_due(
         started_on=first_start or order.start_on,
         today=day,

@@ -147,10 +147,7 @@ def _ecg_alerts(
     if active is None:
         return None
     series = sorted((o for o in orders if o.series == active.series), key=lambda o: o.version)
-    above_since: dt.date | None = None  # start of the current run of versions above the threshold
-    for version in series:
-        above = version.dose_mg > s.ecg_dose_threshold_mg
-        above_since = (above_since or version.start_on) if above else None
+    above_since = rules.dose_above_since([(v.start_on, v.dose_mg) for v in series], s.ecg_dose_threshold_mg)
     return rules.ecg_due(
         started_on=series[0].start_on,
         today=today,

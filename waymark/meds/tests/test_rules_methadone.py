@@ -455,3 +455,10 @@ class TestEcgDue:
         assert len(findings) == 3
         assert {f.level for f in findings} == {Level.WARN}
         assert {f.rule_id for f in findings} == {QTC}
+
+
+def test_dose_above_since_follows_the_latest_run_of_versions() -> None:
+    d = dt.date(2026, 1, 1)
+    versions = [(d, Decimal(90)), (d + dt.timedelta(days=10), Decimal(110)), (d + dt.timedelta(days=20), Decimal(120))]
+    assert rules.dose_above_since(versions, Decimal(100)) == d + dt.timedelta(days=10)
+    assert rules.dose_above_since([*versions, (d + dt.timedelta(days=30), Decimal(100))], Decimal(100)) is None
