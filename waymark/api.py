@@ -243,10 +243,14 @@ def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _mount() -> None:
     from waymark.chart.api import router as chart_router
+    from waymark.incentives.api import router as incentives_router
+    from waymark.labs.api import router as labs_router
     from waymark.meds.api import router as meds_router
 
     api.add_router("/", chart_router)
     api.add_router("/", meds_router)
+    api.add_router("/", labs_router)
+    api.add_router("/", incentives_router)
 
 
 _mount()

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "waymark.core",
     "waymark.chart",
     "waymark.meds",
+    "waymark.labs",
+    "waymark.incentives",
 ]
 
 MIDDLEWARE = [

@@ -36,5 +36,7 @@ urlpatterns = [
     path("audit/users/<int:user_id>/", audit_views.audit_user, name="audit_user"),
     path("audit/break-glass/<int:access_id>/review/", audit_views.review_break_glass, name="review_break_glass"),
     path("meds/", include("waymark.meds.urls")),
+    path("labs/", include("waymark.labs.urls")),
+    path("incentives/", include("waymark.incentives.urls")),
     path("api/v1/", api.urls),
 ]

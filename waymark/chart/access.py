@@ -27,6 +27,9 @@ class Need(StrEnum):
     INVITE = "invite"
     DISPENSE = "dispense"
     PRESCRIBE = "prescribe"
+    SPECIMEN = "specimen"
+    INCENTIVES = "incentives"
+    CM_MANAGE = "cm_manage"
     AUDIT = "audit"
 
 
@@ -39,6 +42,9 @@ NEED_CAP = {
     Need.INVITE: Cap.PATIENT_INVITE,
     Need.DISPENSE: Cap.DISPENSE,
     Need.PRESCRIBE: Cap.PRESCRIBE,
+    Need.SPECIMEN: Cap.SPECIMEN_WRITE,
+    Need.INCENTIVES: Cap.CM_AWARD,
+    Need.CM_MANAGE: Cap.CM_MANAGE,
     Need.AUDIT: Cap.AUDIT_REVIEW,
 }
 

@@ -25,6 +25,7 @@ from waymark.chart.models import (
 from waymark.core import audit
 from waymark.core.models import Program, Site, User
 from waymark.core.roles import Role
+from waymark.incentives import demo as incentives_demo
 from waymark.meds import demo as meds_demo
 
 PROGRAM_NAME = "Harbor Recovery Program"
@@ -209,6 +210,7 @@ def load_demo(patients: int = 200, seed: int = 20240402) -> DemoResult:
     if to_add:
         added = _add_patients(program, accounts, start=existing, count=to_add, seed=seed)
         meds_demo.add_medication_history(program, added, accounts, seed + existing)
+        incentives_demo.add_drug_tests_and_incentives(program, added, accounts, seed + existing)
         audit.record(
             None,
             "demo_load",

@@ -52,6 +52,9 @@ class Cap(StrEnum):
     BREAK_GLASS = "break_glass"  # open a chart outside one's care team, with a reason
     DISPENSE = "dispense"  # dosing window (meds issue)
     PRESCRIBE = "prescribe"  # medication orders, rule overrides (meds issue)
+    SPECIMEN_WRITE = "specimen_write"  # collect drug-test specimens, record results and missed tests
+    CM_AWARD = "cm_award"  # enrol in contingency management, record target events, redeem rewards
+    CM_MANAGE = "cm_manage"  # CM programmes, reward catalogue, random testing schedules, ledger corrections
     AUDIT_REVIEW = "audit_review"
     PROGRAM_ADMIN = "program_admin"  # sites, staff accounts
     COMMUNITY_MODERATE = "community_moderate"
@@ -76,10 +79,14 @@ PERMISSIONS: dict[Role, frozenset[Cap]] = {
             Cap.CONSENT_WRITE,
             Cap.PATIENT_INVITE,
             Cap.BREAK_GLASS,
+            Cap.SPECIMEN_WRITE,
+            Cap.CM_AWARD,
             Cap.API_TOKENS,
         }
     ),
-    Role.NURSE: frozenset({Cap.PATIENT_SEARCH, Cap.CHART_READ, Cap.DISPENSE, Cap.API_TOKENS}),
+    Role.NURSE: frozenset(
+        {Cap.PATIENT_SEARCH, Cap.CHART_READ, Cap.DISPENSE, Cap.SPECIMEN_WRITE, Cap.CM_AWARD, Cap.API_TOKENS}
+    ),
     Role.PRESCRIBER: frozenset(
         {
             Cap.PATIENT_SEARCH,
@@ -90,6 +97,7 @@ PERMISSIONS: dict[Role, frozenset[Cap]] = {
             Cap.PATIENT_INVITE,
             Cap.BREAK_GLASS,
             Cap.PRESCRIBE,
+            Cap.SPECIMEN_WRITE,
             Cap.API_TOKENS,
         }
     ),
@@ -104,6 +112,8 @@ PERMISSIONS: dict[Role, frozenset[Cap]] = {
             Cap.CARE_TEAM_WRITE,
             Cap.PATIENT_INVITE,
             Cap.PROGRAM_ADMIN,
+            Cap.CM_AWARD,
+            Cap.CM_MANAGE,
             Cap.API_TOKENS,
         }
     ),

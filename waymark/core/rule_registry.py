@@ -6,6 +6,8 @@ Later domains (meds, labs, incentives …) add their rules here.
 """
 
 from waymark.core.rule_info import RuleInfo
+from waymark.incentives.schedules import RULE_INFO as INCENTIVES_RULES
+from waymark.labs.rules import RULE_INFO as LABS_RULES
 from waymark.meds.rules import RULE_INFO as MEDS_RULES
 
 CORE_RULES: tuple[RuleInfo, ...] = (
@@ -85,7 +87,7 @@ CORE_RULES: tuple[RuleInfo, ...] = (
     ),
 )
 
-RULES: tuple[RuleInfo, ...] = CORE_RULES + MEDS_RULES
+RULES: tuple[RuleInfo, ...] = CORE_RULES + MEDS_RULES + LABS_RULES + INCENTIVES_RULES
 
 
 def rule(rule_id: str) -> RuleInfo:

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -17,6 +17,12 @@ from waymark.core.roles import Cap, Role
 
 INVITATION_DAYS = 7
 TOKEN_PREFIX = "wmk_"
+
+
+def require(actor: User, cap: Cap, what: str) -> None:
+    """Refuse, naming the role, when `actor` lacks `cap` ("Your role (Nurse) cannot redeem rewards.")."""
+    if not actor.can(cap):
+        raise PermissionDenied(f"Your role ({actor.role_label}) cannot {what}.")
 
 
 def sha256(value: str) -> str:

@@ -18,9 +18,10 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from waymark.chart.models import Episode, Patient
-from waymark.core import audit
+from waymark.core import audit, events
 from waymark.core.models import Program, Site, User
 from waymark.core.roles import Cap
+from waymark.core.services import require
 from waymark.meds import rules, schedules
 from waymark.meds.medications import Delivery, Family, Medication, family_members, info
 from waymark.meds.models import (
@@ -89,11 +90,6 @@ def settings_for(program: Program) -> rules.MedsSettings:
 
 def _audit(actor: User | None, action: str, patient: Patient, obj: Any, reason: str = "") -> None:
     audit.record_patient_object(actor, action, patient, obj, reason)
-
-
-def _require(actor: User, cap: Cap, what: str) -> None:
-    if not actor.can(cap):
-        raise PermissionDenied(f"Your role ({actor.role_label}) cannot {what}.")
 
 
 def _overrides(
@@ -291,7 +287,7 @@ def prescribe(
     actor: User, patient: Patient, data: OrderInput, *, override_reason: str = ""
 ) -> tuple[MedicationOrder, list[rules.Finding]]:
     """Write a new order, or a new version of the active order for the same medication."""
-    _require(actor, Cap.PRESCRIBE, "write medication orders")
+    require(actor, Cap.PRESCRIBE, "write medication orders")
     findings = check_order(patient, data)
     pending = _overrides(actor, patient, findings, override_reason)
     previous = active_orders(patient).select_for_update().filter(medication=data.medication).first()
@@ -333,7 +329,7 @@ def prescribe(
 
 @transaction.atomic
 def stop_order(actor: User, patient: Patient, order: MedicationOrder, reason: str) -> None:
-    _require(actor, Cap.PRESCRIBE, "stop medication orders")
+    require(actor, Cap.PRESCRIBE, "stop medication orders")
     if order.patient_id != patient.pk or not order.is_active:
         raise ValidationError("That order is not active.")
     if not reason.strip():
@@ -358,7 +354,7 @@ def place_hold(actor: User | None, patient: Patient, *, reason: str, note: str, 
     if existing is not None:
         return existing
     if actor is not None:
-        _require(actor, Cap.PRESCRIBE, "place a hold")
+        require(actor, Cap.PRESCRIBE, "place a hold")
     try:
         with transaction.atomic():
             hold = Hold.objects.create(
@@ -375,7 +371,7 @@ def place_hold(actor: User | None, patient: Patient, *, reason: str, note: str, 
 @transaction.atomic
 def release_hold(actor: User, patient: Patient, hold: Hold, note: str) -> Hold:
     """A prescriber's review. To restart at another dose, write a new order version first."""
-    _require(actor, Cap.PRESCRIBE, "release a hold")
+    require(actor, Cap.PRESCRIBE, "release a hold")
     if hold.patient_id != patient.pk or hold.released_at is not None:
         raise ValidationError("That hold is not active.")
     if not note.strip():
@@ -518,7 +514,7 @@ DAY_OVERRIDABLE = frozenset(
 def override_for_day(actor: User, patient: Patient, *, rule_id: str, day: dt.date, reason: str) -> RuleOverride:
     """A prescriber clears one rule for one clinic day (for example COWS below the
     threshold at induction, or a longer take-home supply), with a written reason."""
-    _require(actor, Cap.PRESCRIBE, "override a rule")
+    require(actor, Cap.PRESCRIBE, "override a rule")
     if rule_id not in DAY_OVERRIDABLE:
         raise ValidationError({"rule_id": f"{rule_id} cannot be overridden for a day."})
     if not reason.strip():
@@ -580,7 +576,7 @@ def record_administration(
 ) -> tuple[DoseAdministration, bool]:
     """Record one slot at the window. Returns (record, created). The same key again
     returns the first record; another record in the same slot raises AlreadyRecorded."""
-    _require(actor, Cap.DISPENSE, "record doses")
+    require(actor, Cap.DISPENSE, "record doses")
     key = data.idempotency_key.strip()
     if not 8 <= len(key) <= 80:
         raise ValidationError({"idempotency_key": "Send an Idempotency-Key of 8–80 characters (a UUID is ideal)."})
@@ -773,9 +769,11 @@ def close_clinic_day(program: Program, day: dt.date) -> ClinicDayClose:
             holds_placed += 1
     try:
         with transaction.atomic():
-            return ClinicDayClose.objects.create(
+            close = ClinicDayClose.objects.create(
                 program=program, clinic_day=day, missed_marked=missed_marked, holds_placed=holds_placed
             )
+            events.emit(events.CLINIC_DAY_CLOSED, program=program, day=day)
+            return close
     except IntegrityError:
         return ClinicDayClose.objects.get(program=program, clinic_day=day)
 
@@ -818,7 +816,7 @@ def latest_eligibility(patient: Patient) -> TakeHomeEligibility | None:
 
 @transaction.atomic
 def record_eligibility(actor: User, patient: Patient, **fields: Any) -> TakeHomeEligibility:
-    _require(actor, Cap.PRESCRIBE, "record take-home eligibility")
+    require(actor, Cap.PRESCRIBE, "record take-home eligibility")
     missing = [name for name in TakeHomeEligibility.CONSIDERATIONS if not str(fields.get(f"{name}_note", "")).strip()]
     if not str(fields.get("other_considerations", "")).strip():
         missing.append("other_considerations")
@@ -854,7 +852,7 @@ def dispense_take_home(
     day: dt.date | None = None,
 ) -> tuple[TakeHomeDispense, bool]:
     """Hand over one bottle per day from `first_day` to `last_day`, at the order's dose."""
-    _require(actor, Cap.DISPENSE, "dispense take-homes")
+    require(actor, Cap.DISPENSE, "dispense take-homes")
     # Lock the patient: two stations handing over take-homes at once must see each other's bottles.
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     existing = TakeHomeDispense.objects.filter(idempotency_key=idempotency_key).first()
@@ -931,7 +929,7 @@ def dispense_take_home(
 def check_take_home_return(
     actor: User, patient: Patient, take_home: TakeHomeDispense, *, bottles_returned: int, note: str = ""
 ) -> TakeHomeDispense:
-    _require(actor, Cap.DISPENSE, "check returned bottles")
+    require(actor, Cap.DISPENSE, "check returned bottles")
     if take_home.patient_id != patient.pk:
         raise ValidationError("That take-home belongs to another patient.")
     if take_home.returned_on is not None:
@@ -980,7 +978,7 @@ def give_injection(
     override_reason: str = "",
     day: dt.date | None = None,
 ) -> tuple[Injection, bool]:
-    _require(actor, Cap.DISPENSE, "give injections")
+    require(actor, Cap.DISPENSE, "give injections")
     existing = Injection.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.patient_id != patient.pk:
@@ -1095,7 +1093,7 @@ def record_ecg(actor: User, patient: Patient, *, taken_on: dt.date, qtc_ms: int,
 
 @transaction.atomic
 def record_co_use(actor: User, patient: Patient, *, substance: str, noted_on: dt.date, note: str) -> CoUse:
-    _require(actor, Cap.PRESCRIBE, "document co-use")
+    require(actor, Cap.PRESCRIBE, "document co-use")
     _not_future(noted_on, "noted_on", patient.program)
     if not note.strip():
         raise ValidationError({"note": "Document what was seen or reported and the plan to manage the risk."})

@@ -19,6 +19,8 @@ from django.utils import timezone
 from waymark.chart.models import BreakGlassAccess, CareTeamMember
 from waymark.conftest import World, make_consent, sign_in
 from waymark.core import services as account_services
+from waymark.incentives import services as cm_services
+from waymark.labs import services as lab_services
 from waymark.meds import services as meds_services
 from waymark.meds.models import TakeHomeDispense
 from waymark.meds.tests.conftest import order_methadone
@@ -26,6 +28,7 @@ from waymark.meds.tests.conftest import order_methadone
 OK = "ok"
 DENY = "deny"
 LOGIN = "login"
+INVALID = "invalid"  # allowed, and the empty form is answered 422 with its errors
 
 
 def to(url_name: str) -> str:
@@ -467,6 +470,49 @@ TABLE.update(
     }
 )
 
+# --- Drug tests (labs/) and contingency management (incentives/) --------------------------
+# Reading a person's tests and incentives is reading the chart; recording specimens is
+# Cap.SPECIMEN_WRITE (counsellor, nurse, prescriber); enrolling, redeeming and staff-confirmed
+# targets Cap.CM_AWARD (counsellor, nurse, program admin); programmes, the catalogue and the
+# report Cap.CM_MANAGE (program admin).
+CHART_READERS = {
+    "anonymous": LOGIN,
+    "patient": OK,
+    "counsellor": OK,
+    "nurse": OK,
+    "prescriber": OK,
+    "program_admin": OK,
+    "peer_moderator": DENY,
+    "privacy_officer": DENY,
+}
+NOBODY = {
+    **CHART_READERS,
+    "patient": DENY,
+    "counsellor": DENY,
+    "nurse": DENY,
+    "prescriber": DENY,
+    "program_admin": DENY,
+}
+SPECIMEN_WRITERS = {**NOBODY, "counsellor": INVALID, "nurse": INVALID, "prescriber": INVALID}
+CM_MANAGERS = {**NOBODY, "program_admin": OK}
+
+TABLE.update(
+    {
+        "labs:tests": row(**CHART_READERS),
+        "labs:record_specimen": row(**SPECIMEN_WRITERS),
+        "labs:record_missed": row(**SPECIMEN_WRITERS),
+        "labs:add_results": row(**{**NOBODY, "counsellor": OK, "nurse": OK, "prescriber": OK}),
+        "labs:random": row(**{**NOBODY, "counsellor": OK, "nurse": OK, "prescriber": OK, "program_admin": OK}),
+        "incentives:programmes": row(**CM_MANAGERS),
+        "incentives:report": row(**CM_MANAGERS),
+        "incentives:mine": row(**{**NOBODY, "patient": OK}),
+        "incentives:patient": row(**CHART_READERS),
+        "incentives:patient_action": row(
+            **{**NOBODY, "counsellor": INVALID, "nurse": INVALID, "program_admin": INVALID}
+        ),
+    }
+)
+
 # Pages that only take POST (a GET answers 405).
 POST_ONLY = {
     "logout",
@@ -481,10 +527,13 @@ POST_ONLY = {
     "meds:window_take_home_return",
     "meds:window_injection",
     "meds:log_sign_off",
+    "labs:record_specimen",
+    "labs:record_missed",
+    "incentives:patient_action",
 }
 
-# The includes of waymark/urls.py: the API has its own tests; meds/ is walked here.
-INCLUDES = {"api/v1/", "meds/"}
+# The includes of waymark/urls.py: the API has its own tests; the app pages are walked here.
+INCLUDES = {"api/v1/", "meds/", "labs/", "incentives/"}
 
 
 @dataclass
@@ -499,6 +548,8 @@ class Targets:
     order_id: int
     hold_id: int
     take_home_id: int
+    specimen_id: int
+    programme_id: int
 
     def url(self, name: str) -> str:
         patient = self.world.patient
@@ -538,6 +589,13 @@ class Targets:
             "meds:readiness_new": [patient.pk],
             "meds:co_use_new": [patient.pk],
             "meds:naloxone_patient": [patient.pk],
+            "labs:tests": [patient.pk],
+            "labs:record_specimen": [patient.pk],
+            "labs:record_missed": [patient.pk],
+            "labs:add_results": [patient.pk, self.specimen_id],
+            "incentives:report": [self.programme_id],
+            "incentives:patient": [patient.pk],
+            "incentives:patient_action": [patient.pk, "enroll"],
         }
         return reverse(name, args=args.get(name, []))
 
@@ -580,7 +638,32 @@ def targets(world: World) -> Targets:
         idempotency_key="matrix-take-home",
         dispensed_by=world.user("nurse"),
     )
-    return Targets(world, token.pk, invitation_token, access.pk, link.pk, order.pk, hold.pk, take_home.pk)
+    specimen = lab_services.record_specimen(
+        world.user("nurse"),
+        patient,
+        lab_services.SpecimenInput(idempotency_key="matrix-specimen", collected_at=now, kind="urine"),
+    ).specimen
+    programme = cm_services.create_programme(
+        world.user("program_admin"),
+        name="Matrix vouchers",
+        target="specimen_negative",
+        schedule="escalating",
+        parameters={},
+        duration_weeks=12,
+        target_analytes=["opiates"],
+    )
+    return Targets(
+        world,
+        token.pk,
+        invitation_token,
+        access.pk,
+        link.pk,
+        order.pk,
+        hold.pk,
+        take_home.pk,
+        specimen.pk,
+        programme.pk,
+    )
 
 
 def client_for(role: str, world: World) -> Client:
@@ -598,6 +681,8 @@ def assert_outcome(response: Any, expected: str, targets: Targets) -> None:
         assert status == 200, f"expected 200, got {status} {location}"
     elif expected == DENY:
         assert status in (403, 404), f"expected 403/404, got {status} {location}"
+    elif expected == INVALID:
+        assert status == 422, f"expected 422 (the empty form's errors), got {status} {location}"
     elif expected == LOGIN:
         assert status == 302, f"expected a redirect to sign in, got {status}"
         assert location.startswith(login + "?next="), location
@@ -637,12 +722,13 @@ class TestUrlRoleMatrix:
                 names.add(entry.name)
             elif isinstance(entry, URLResolver):
                 assert str(entry.pattern) in INCLUDES, f"unexpected include {entry.pattern}"
-                if str(entry.pattern) == "meds/":
-                    assert entry.namespace == "meds"
+                if str(entry.pattern) != "api/v1/":
+                    namespace = str(entry.pattern).strip("/")
+                    assert entry.namespace == namespace
                     for page in entry.url_patterns:
-                        assert isinstance(page, URLPattern), f"unexpected include meds/{page.pattern}"
-                        assert page.name, f"unnamed page meds/{page.pattern}"
-                        names.add(f"meds:{page.name}")
+                        assert isinstance(page, URLPattern), f"unexpected include {entry.pattern}{page.pattern}"
+                        assert page.name, f"unnamed page {entry.pattern}{page.pattern}"
+                        names.add(f"{namespace}:{page.name}")
         assert "meds:window" in names
         assert names == set(TABLE)
 

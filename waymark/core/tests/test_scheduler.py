@@ -15,9 +15,14 @@ class TestScheduler:
     def test_it_enqueues_due_jobs_once_per_slot(self) -> None:
         first = scheduler.run_due(NIGHT)
         again = scheduler.run_due(NIGHT + dt.timedelta(minutes=10))
-        assert set(first) == {"core.verify_audit_chain", "core.clear_expired_sessions", "meds.close_clinic_days"}
+        assert set(first) == {
+            "core.verify_audit_chain",
+            "core.clear_expired_sessions",
+            "meds.close_clinic_days",
+            "incentives.award_attendance",
+        }
         assert again == []
-        assert DBTaskResult.objects.count() == 3
+        assert DBTaskResult.objects.count() == 4
 
     def test_a_daily_job_waits_for_its_hour(self) -> None:
         started = scheduler.run_due(EVENING_BEFORE.replace(hour=1))
@@ -29,6 +34,7 @@ class TestScheduler:
         assert scheduler.run_due(NIGHT + dt.timedelta(hours=1)) == [
             "core.clear_expired_sessions",
             "meds.close_clinic_days",
+            "incentives.award_attendance",
         ]
 
 
