@@ -50,9 +50,11 @@ test: services lint test-sqlite test-postgres
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.run --db sqlite
 	$(BIN)/python -m bench.dosing --db sqlite
+	$(BIN)/python -m bench.cm --db sqlite
 	@if bash scripts/ensure-services.sh --postgres-only; then \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.run --db postgresql && \
-		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.dosing --db postgresql; \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.dosing --db postgresql && \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.cm --db postgresql; \
 	elif [ "$${CI:-false}" = true ]; then \
 		exit 1; \
 	else \

@@ -49,11 +49,10 @@ from bench.run import (
     RESULTS,
     ROOT,
     _database_version,
-    _environment,
     _log,
     _machine,
     _pg_url,
-    _prepare_database,
+    open_fresh_database,
 )
 
 DB_NAME = "waymark_bench_dosing"
@@ -79,22 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     print(f"== Waymark dosing benchmark on {args.db} ==", flush=True)
-    _environment(args.db, DB_NAME)
-    _prepare_database(args.db, DB_NAME, fresh=True)
-
-    import warnings
-
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-    django.setup()
-    from django.core.management import call_command
+    open_fresh_database(args.db, DB_NAME)
     from django.db import connection
 
     from waymark.meds.tests.realdb import build_clinic
 
-    _log(f"{DB_NAME} on {connection.vendor}: migrating")
-    call_command("migrate", interactive=False, verbosity=0)
     per_way = args.warmup + args.requests
     started = time.perf_counter()
     writes = build_clinic(per_way * len(WAYS), name="Dosing bench", mrn_prefix="DW")

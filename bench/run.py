@@ -227,6 +227,24 @@ def _prepare_database(db: str, db_name: str, fresh: bool) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db_name)))
 
 
+def open_fresh_database(db: str, db_name: str) -> None:
+    """Point Django at the benchmark's own database, rebuilt empty, and migrate it."""
+    _environment(db, db_name)
+    _prepare_database(db, db_name, fresh=True)
+
+    import warnings
+
+    import django
+
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    _log(f"{db_name} on {connection.vendor}: migrating")
+    call_command("migrate", interactive=False, verbosity=0)
+
+
 def _log(message: str) -> None:
     print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
