@@ -25,6 +25,14 @@ def require(actor: User, cap: Cap, what: str) -> None:
         raise PermissionDenied(f"Your role ({actor.role_label}) cannot {what}.")
 
 
+def idempotency_key(raw: str) -> str:
+    """The client's idempotency key, stripped; 8–80 characters or a clear error naming the field."""
+    key = raw.strip()
+    if not 8 <= len(key) <= 80:
+        raise ValidationError({"idempotency_key": "Send an idempotency key of 8–80 characters (a UUID is ideal)."})
+    return key
+
+
 def sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 

@@ -26,6 +26,7 @@ from waymark.chart.models import Patient
 from waymark.core import audit
 from waymark.core.models import Program, User
 from waymark.core.roles import Cap
+from waymark.core.services import idempotency_key as checked_key
 from waymark.core.services import require
 from waymark.incentives import schedules
 from waymark.incentives.models import CmProgramme, Enrollment, LedgerEntry, Reward, TargetCheck
@@ -505,17 +506,10 @@ def _by_key(key: str, patient: Patient) -> LedgerEntry | None:
     return entry
 
 
-def _key(key: str) -> str:
-    key = key.strip()
-    if not 8 <= len(key) <= 80:
-        raise ValidationError({"idempotency_key": "Send an idempotency key of 8–80 characters (a UUID is ideal)."})
-    return key
-
-
 def redeem(actor: User, patient: Patient, reward: Reward, *, idempotency_key: str) -> LedgerEntry:
     """Hand a catalogue reward to the person; its value comes off their balance."""
     require(actor, Cap.CM_AWARD, "redeem rewards")
-    key = _key(idempotency_key)
+    key = checked_key(idempotency_key)
     existing = _by_key(key, patient)
     if existing is not None:
         return existing
@@ -546,7 +540,7 @@ def correct(actor: User, patient: Patient, *, amount: Decimal, note: str, idempo
     """A correction is a new entry with a reason (entries are never changed). It may not take the balance
     below zero: what was earned and handed out stays earned."""
     require(actor, Cap.CM_MANAGE, "correct a ledger")
-    key = _key(idempotency_key)
+    key = checked_key(idempotency_key)
     existing = _by_key(key, patient)
     if existing is not None:
         return existing

@@ -22,7 +22,7 @@ from waymark.chart.models import Patient
 from waymark.core import audit, events
 from waymark.core.models import Program, Site, User
 from waymark.core.roles import Cap
-from waymark.core.services import require
+from waymark.core.services import idempotency_key, require
 from waymark.labs import rules, schedules
 from waymark.labs.analytes import ANALYTES, Analyte
 from waymark.labs.models import AnalyteResult, RandomTestingSchedule, Specimen
@@ -160,9 +160,7 @@ def record_specimen(actor: User, patient: Patient, data: SpecimenInput, *, site:
     """Record a collected specimen (with any point-of-care results), or a missed or refused test.
     The same idempotency key again returns the first record."""
     require(actor, Cap.SPECIMEN_WRITE, "record drug tests")
-    key = data.idempotency_key.strip()
-    if not 8 <= len(key) <= 80:
-        raise ValidationError({"idempotency_key": "Send an idempotency key of 8–80 characters (a UUID is ideal)."})
+    key = idempotency_key(data.idempotency_key)
     existing = Specimen.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return Recorded(_check_key(existing, patient, data), created=False)
