@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/waymark
 DEMO_ENV := DEBUG=true WAYMARK_DEMO=true
 
-.PHONY: run test lint bench bench-pg services test-sqlite test-postgres clean
+.PHONY: run test lint bench bench-pg services test-sqlite test-postgres clean messages
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Waymark needs Python 3.11 or newer")'
@@ -51,10 +51,12 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.run --db sqlite
 	$(BIN)/python -m bench.dosing --db sqlite
 	$(BIN)/python -m bench.cm --db sqlite
+	$(BIN)/python -m bench.assess --db sqlite
 	@if bash scripts/ensure-services.sh --postgres-only; then \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.run --db postgresql && \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.dosing --db postgresql && \
-		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.cm --db postgresql; \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.cm --db postgresql && \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.assess --db postgresql; \
 	elif [ "$${CI:-false}" = true ]; then \
 		exit 1; \
 	else \
@@ -63,3 +65,9 @@ bench: $(VENV)/.test-installed
 
 clean:
 	rm -rf $(VENV) var staticfiles test-output
+
+# After changing translatable text: update the Spanish catalogue, translate, then compile.
+# The .mo is committed (a test fails when it is stale), so `make run` needs no gettext.
+messages: $(VENV)/.installed
+	DEBUG=true $(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=var --ignore=bench --ignore="*/static/*"
+	DEBUG=true $(BIN)/python manage.py compilemessages -l es --ignore=.venv

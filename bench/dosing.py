@@ -36,7 +36,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -54,6 +53,7 @@ from bench.run import (
     _pg_url,
     open_fresh_database,
 )
+from bench.run import timing_stats as _stats
 
 DB_NAME = "waymark_bench_dosing"
 QUEUE_PATIENTS = 1000
@@ -110,16 +110,6 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nWritten: {out.relative_to(ROOT)}")
     return 0 if queue_page.get("queries_independent_of_patients", True) else 1
-
-
-def _stats(series: list[float]) -> dict[str, Any]:
-    return {
-        "p50_ms": round(statistics.median(series), 3),
-        "p95_ms": round(statistics.quantiles(series, n=20, method="inclusive")[18], 3),
-        "max_ms": round(max(series), 3),
-        "mean_ms": round(statistics.fmean(series), 3),
-        "samples_ms": [round(t, 3) for t in series],
-    }
 
 
 # --- (a) the same row, written bare ----------------------------------------------------

@@ -245,6 +245,17 @@ def open_fresh_database(db: str, db_name: str) -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+def timing_stats(series: list[float]) -> dict[str, Any]:
+    """Median, p95, max and mean of a series of milliseconds, with the samples."""
+    return {
+        "p50_ms": round(statistics.median(series), 3),
+        "p95_ms": round(statistics.quantiles(series, n=20, method="inclusive")[18], 3),
+        "max_ms": round(max(series), 3),
+        "mean_ms": round(statistics.fmean(series), 3),
+        "samples_ms": [round(t, 3) for t in series],
+    }
+
+
 def _log(message: str) -> None:
     print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 

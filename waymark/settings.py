@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "waymark.meds",
     "waymark.labs",
     "waymark.incentives",
+    "waymark.assess",
+    "waymark.public",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +99,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "waymark.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The public pages are in English at /help/… and in Spanish at /es/help/…;
+    # every other page is English (i18n_patterns with prefix_default_language=False).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -236,7 +241,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Locale -----------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 # The server's zone for logs; each program shows its own zone (Program.time_zone).
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True

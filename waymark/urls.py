@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
 from waymark.api import api
@@ -38,5 +39,8 @@ urlpatterns = [
     path("meds/", include("waymark.meds.urls")),
     path("labs/", include("waymark.labs.urls")),
     path("incentives/", include("waymark.incentives.urls")),
+    path("assess/", include("waymark.assess.urls")),
     path("api/v1/", api.urls),
 ]
+# Public help pages: English at /help/…, Spanish at /es/help/….
+urlpatterns += i18n_patterns(path("help/", include("waymark.public.urls")), prefix_default_language=False)

@@ -30,6 +30,9 @@ class Need(StrEnum):
     SPECIMEN = "specimen"
     INCENTIVES = "incentives"
     CM_MANAGE = "cm_manage"
+    ASSESS = "assess"
+    PLACEMENT = "placement"
+    DETOX = "detox"
     AUDIT = "audit"
 
 
@@ -45,6 +48,9 @@ NEED_CAP = {
     Need.SPECIMEN: Cap.SPECIMEN_WRITE,
     Need.INCENTIVES: Cap.CM_AWARD,
     Need.CM_MANAGE: Cap.CM_MANAGE,
+    Need.ASSESS: Cap.ASSESS_WRITE,
+    Need.PLACEMENT: Cap.PLACEMENT,
+    Need.DETOX: Cap.DETOX,
     Need.AUDIT: Cap.AUDIT_REVIEW,
 }
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from waymark.assess import demo as assess_demo
 from waymark.chart.models import (
     CareTeamMember,
     Consent,
@@ -211,6 +212,7 @@ def load_demo(patients: int = 200, seed: int = 20240402) -> DemoResult:
         added = _add_patients(program, accounts, start=existing, count=to_add, seed=seed)
         meds_demo.add_medication_history(program, added, accounts, seed + existing)
         incentives_demo.add_drug_tests_and_incentives(program, added, accounts, seed + existing)
+        assess_demo.add_assessments(program, added, accounts, seed + existing)
         audit.record(
             None,
             "demo_load",

@@ -55,6 +55,9 @@ class Cap(StrEnum):
     SPECIMEN_WRITE = "specimen_write"  # collect drug-test specimens, record results and missed tests
     CM_AWARD = "cm_award"  # enrol in contingency management, record target events, redeem rewards
     CM_MANAGE = "cm_manage"  # CM programmes, reward catalogue, random testing schedules, ledger corrections
+    ASSESS_WRITE = "assess_write"  # give instruments (DSM-5 checklist, COWS, SOWS, PHQ-9, GAD-7) and record them
+    PLACEMENT = "placement"  # ASAM dimension ratings and the level-of-care decision
+    DETOX = "detox"  # withdrawal-management stays: start, checks with vitals, discharge
     AUDIT_REVIEW = "audit_review"
     PROGRAM_ADMIN = "program_admin"  # sites, staff accounts
     COMMUNITY_MODERATE = "community_moderate"
@@ -81,11 +84,22 @@ PERMISSIONS: dict[Role, frozenset[Cap]] = {
             Cap.BREAK_GLASS,
             Cap.SPECIMEN_WRITE,
             Cap.CM_AWARD,
+            Cap.ASSESS_WRITE,
+            Cap.PLACEMENT,
             Cap.API_TOKENS,
         }
     ),
     Role.NURSE: frozenset(
-        {Cap.PATIENT_SEARCH, Cap.CHART_READ, Cap.DISPENSE, Cap.SPECIMEN_WRITE, Cap.CM_AWARD, Cap.API_TOKENS}
+        {
+            Cap.PATIENT_SEARCH,
+            Cap.CHART_READ,
+            Cap.DISPENSE,
+            Cap.SPECIMEN_WRITE,
+            Cap.CM_AWARD,
+            Cap.ASSESS_WRITE,
+            Cap.DETOX,
+            Cap.API_TOKENS,
+        }
     ),
     Role.PRESCRIBER: frozenset(
         {
@@ -98,6 +112,9 @@ PERMISSIONS: dict[Role, frozenset[Cap]] = {
             Cap.BREAK_GLASS,
             Cap.PRESCRIBE,
             Cap.SPECIMEN_WRITE,
+            Cap.ASSESS_WRITE,
+            Cap.PLACEMENT,
+            Cap.DETOX,
             Cap.API_TOKENS,
         }
     ),

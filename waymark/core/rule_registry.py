@@ -5,6 +5,9 @@ docs/clinical-rules.md lists the same ids; a test keeps the two in step.
 Later domains (meds, labs, incentives …) add their rules here.
 """
 
+from waymark.assess.detox import RULE_INFO as DETOX_RULES
+from waymark.assess.instruments import RULE_INFO as INSTRUMENT_RULES
+from waymark.assess.placement import RULE_INFO as PLACEMENT_RULES
 from waymark.core.rule_info import RuleInfo
 from waymark.incentives.schedules import RULE_INFO as INCENTIVES_RULES
 from waymark.labs.rules import RULE_INFO as LABS_RULES
@@ -87,7 +90,9 @@ CORE_RULES: tuple[RuleInfo, ...] = (
     ),
 )
 
-RULES: tuple[RuleInfo, ...] = CORE_RULES + MEDS_RULES + LABS_RULES + INCENTIVES_RULES
+RULES: tuple[RuleInfo, ...] = (
+    CORE_RULES + MEDS_RULES + LABS_RULES + INCENTIVES_RULES + INSTRUMENT_RULES + PLACEMENT_RULES + DETOX_RULES
+)
 
 
 def rule(rule_id: str) -> RuleInfo:

@@ -14,8 +14,11 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.resolvers import LocalePrefixPattern
 from django.utils import timezone
 
+from waymark.assess import services_detox as detox_services
+from waymark.assess import services_placement as placement_services
 from waymark.chart.models import BreakGlassAccess, CareTeamMember
 from waymark.conftest import World, make_consent, sign_in
 from waymark.core import services as account_services
@@ -513,6 +516,37 @@ TABLE.update(
     }
 )
 
+# --- Assessment, placement and withdrawal management (assess/) ------------------------------
+# Reading is reading the chart; recording instruments is Cap.ASSESS_WRITE (counsellor, nurse,
+# prescriber); placement Cap.PLACEMENT (counsellor, prescriber); detox Cap.DETOX (nurse, prescriber).
+DETOX_STAFF = {**NOBODY, "nurse": INVALID, "prescriber": INVALID}
+TABLE.update(
+    {
+        "assess:instruments": row(**CHART_READERS),
+        "assess:record_instrument": row(**{**NOBODY, "counsellor": OK, "nurse": OK, "prescriber": OK}),
+        "assess:placements": row(**CHART_READERS),
+        "assess:placement_new": row(**{**NOBODY, "counsellor": OK, "prescriber": OK}),
+        "assess:placement": row(**CHART_READERS),
+        "assess:placement_decide": row(**{**NOBODY, "counsellor": INVALID, "prescriber": INVALID}),
+        "assess:detox_board": row(**{**NOBODY, "nurse": OK, "prescriber": OK}),
+        "assess:detox_patient": row(**CHART_READERS),
+        "assess:detox_start": row(**DETOX_STAFF),
+        "assess:detox_stay": row(**CHART_READERS),
+        "assess:detox_check": row(**DETOX_STAFF),
+        "assess:detox_discharge": row(**DETOX_STAFF),
+    }
+)
+
+# --- Public help pages (public/, under i18n_patterns: /help/… and /es/help/…) -----------------
+# Open to everyone, signed in or not: nothing on them is anyone's record.
+EVERYONE = {role: OK for role in ROLES}
+TABLE.update(
+    {
+        f"public:{name}": row(**EVERYONE)
+        for name in ("home", "self_check", "someone_i_love", "overdose", "preparing", "find_treatment")
+    }
+)
+
 # Pages that only take POST (a GET answers 405).
 POST_ONLY = {
     "logout",
@@ -530,10 +564,16 @@ POST_ONLY = {
     "labs:record_specimen",
     "labs:record_missed",
     "incentives:patient_action",
+    "assess:placement_decide",
+    "assess:detox_start",
+    "assess:detox_check",
+    "assess:detox_discharge",
 }
 
 # The includes of waymark/urls.py: the API has its own tests; the app pages are walked here.
-INCLUDES = {"api/v1/", "meds/", "labs/", "incentives/"}
+INCLUDES = {"api/v1/", "meds/", "labs/", "incentives/", "assess/"}
+# Inside i18n_patterns (its pattern is the language prefix, "" for English).
+LOCALISED_INCLUDES = {"help/"}
 
 
 @dataclass
@@ -550,6 +590,8 @@ class Targets:
     take_home_id: int
     specimen_id: int
     programme_id: int
+    stay_id: int
+    placement_id: int
 
     def url(self, name: str) -> str:
         patient = self.world.patient
@@ -596,6 +638,17 @@ class Targets:
             "incentives:report": [self.programme_id],
             "incentives:patient": [patient.pk],
             "incentives:patient_action": [patient.pk, "enroll"],
+            "assess:instruments": [patient.pk],
+            "assess:record_instrument": [patient.pk, "cows"],
+            "assess:placements": [patient.pk],
+            "assess:placement_new": [patient.pk],
+            "assess:placement": [patient.pk, self.placement_id],
+            "assess:placement_decide": [patient.pk, self.placement_id],
+            "assess:detox_patient": [patient.pk],
+            "assess:detox_start": [patient.pk],
+            "assess:detox_stay": [patient.pk, self.stay_id],
+            "assess:detox_check": [patient.pk, self.stay_id],
+            "assess:detox_discharge": [patient.pk, self.stay_id],
         }
         return reverse(name, args=args.get(name, []))
 
@@ -652,6 +705,24 @@ def targets(world: World) -> Targets:
         duration_weeks=12,
         target_analytes=["opiates"],
     )
+    stay = detox_services.start_stay(
+        world.user("nurse"),
+        patient,
+        detox_services.StayInput(
+            idempotency_key="matrix-detox", protocol="buprenorphine", started_at=now - dt.timedelta(hours=2)
+        ),
+    ).stay
+    placement = placement_services.record_placement(
+        world.user("counsellor"),
+        patient,
+        placement_services.PlacementInput(
+            idempotency_key="matrix-placement",
+            assessed_at=now,
+            ratings=dict.fromkeys(range(1, 7), 1),
+            home_safe=True,
+            support="some",
+        ),
+    ).placement
     return Targets(
         world,
         token.pk,
@@ -663,6 +734,8 @@ def targets(world: World) -> Targets:
         take_home.pk,
         specimen.pk,
         programme.pk,
+        stay.pk,
+        placement.pk,
     )
 
 
@@ -700,6 +773,15 @@ CASES = [
 ]
 
 
+def _page_names(resolver: URLResolver, namespace: str) -> set[str]:
+    names = set()
+    for page in resolver.url_patterns:
+        assert isinstance(page, URLPattern), f"unexpected include {resolver.pattern}{page.pattern}"
+        assert page.name, f"unnamed page {resolver.pattern}{page.pattern}"
+        names.add(f"{namespace}:{page.name}")
+    return names
+
+
 class TestUrlRoleMatrix:
     @pytest.mark.parametrize(("url_name", "role", "expected"), CASES)
     def test_it_answers_each_role_as_the_table_says(
@@ -720,15 +802,18 @@ class TestUrlRoleMatrix:
         for entry in get_resolver().url_patterns:
             if isinstance(entry, URLPattern) and entry.name:
                 names.add(entry.name)
+            elif isinstance(entry, URLResolver) and isinstance(entry.pattern, LocalePrefixPattern):
+                for include in entry.url_patterns:
+                    assert isinstance(include, URLResolver)
+                    assert str(include.pattern) in LOCALISED_INCLUDES, f"unexpected include {include.pattern}"
+                    assert include.namespace == "public"
+                    names |= _page_names(include, "public")
             elif isinstance(entry, URLResolver):
                 assert str(entry.pattern) in INCLUDES, f"unexpected include {entry.pattern}"
                 if str(entry.pattern) != "api/v1/":
                     namespace = str(entry.pattern).strip("/")
                     assert entry.namespace == namespace
-                    for page in entry.url_patterns:
-                        assert isinstance(page, URLPattern), f"unexpected include {entry.pattern}{page.pattern}"
-                        assert page.name, f"unnamed page {entry.pattern}{page.pattern}"
-                        names.add(f"{namespace}:{page.name}")
+                    names |= _page_names(entry, namespace)
         assert "meds:window" in names
         assert names == set(TABLE)
 
