@@ -466,9 +466,16 @@ class BoardRow:
     status: detox.StayStatus
 
 
-def board(program: Program, site: Site | None = None, now: dt.datetime | None = None) -> list[BoardRow]:
-    """Every active stay of the program (or one site), overdue first, then by next check due.
-    Two queries whatever the number of stays: the stays with patient and site, and their two latest checks."""
+def board(
+    program: Program,
+    site: Site | None = None,
+    now: dt.datetime | None = None,
+    *,
+    patients: QuerySet[Patient] | None = None,
+) -> list[BoardRow]:
+    """Every active stay of the program (or one site; of `patients` only, when given: the viewer's
+    chart scope), overdue first, then by next check due. Two queries whatever the number of stays:
+    the stays with patient and site, and their two latest checks."""
     latest_two = WithdrawalCheck.objects.select_related("cows").order_by("-checked_at", "-pk")[:2]
     stays = (
         DetoxStay.objects.filter(patient__program=program, status=DetoxStay.Status.ACTIVE)
@@ -477,6 +484,8 @@ def board(program: Program, site: Site | None = None, now: dt.datetime | None = 
     )
     if site is not None:
         stays = stays.filter(site=site)
+    if patients is not None:
+        stays = stays.filter(patient__in=patients)
     at = now or timezone.now()
     rows = [BoardRow(s, status_of(s, s.latest_checks, at)) for s in stays]
     return sorted(rows, key=lambda r: (not r.status.overdue, r.status.next_due, r.stay.patient.family_name))

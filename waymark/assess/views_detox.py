@@ -20,12 +20,12 @@ from django.views.decorators.http import require_GET, require_POST
 from waymark.assess import detox, services_detox
 from waymark.assess.forms_detox import CheckForm, DischargeForm, StartStayForm, cows_field_name
 from waymark.assess.models import DetoxStay
-from waymark.chart.access import Need
+from waymark.chart.access import Need, chart_patients
 from waymark.chart.models import Patient
 from waymark.chart.views import _patient_or_break_glass
 from waymark.core import audit
 from waymark.core.models import Site
-from waymark.core.roles import Cap
+from waymark.core.roles import Cap, ChartScope
 from waymark.core.types import AuthedRequest
 from waymark.core.views import _form_errors
 
@@ -60,11 +60,20 @@ def board(request: AuthedRequest) -> HttpResponse:
     sites = list(Site.objects.filter(program=program).order_by("name"))
     raw = request.GET.get("site", "")
     site = next((s for s in sites if str(s.pk) == raw), None)
-    rows = services_detox.board(program, site)
+    # A nurse runs the whole unit; a prescriber sees the people on their care team.
+    rows = services_detox.board(program, site, patients=chart_patients(user))
     audit.record(
         user, "detox_board", program_id=program.pk, object_type="detox_board", object_id=site.pk if site else ""
     )
-    context = {"nav": "detox", "rows": rows, "sites": sites, "site": site, "program": program}
+    care_team_only = user.chart_scope == ChartScope.CARE_TEAM
+    context = {
+        "nav": "detox",
+        "rows": rows,
+        "sites": sites,
+        "site": site,
+        "program": program,
+        "care_team_only": care_team_only,
+    }
     return render(request, "assess/detox_board.html", context)
 
 

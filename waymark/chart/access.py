@@ -73,6 +73,20 @@ def searchable_patients(user: User) -> QuerySet[Patient]:
     return Patient.objects.filter(program_id=user.program_pk)
 
 
+def chart_patients(user: User) -> QuerySet[Patient]:
+    """The patients whose charts `user` opens without breaking the glass, for lists that show
+    clinical content across patients (the detox board): the program for program-scoped roles,
+    the current care team for care-team roles, nobody else."""
+    if not user.is_authenticated or user.program_id is None or not user.can(Cap.CHART_READ):
+        return Patient.objects.none()
+    patients = Patient.objects.filter(program_id=user.program_pk)
+    if user.chart_scope == ChartScope.PROGRAM:
+        return patients
+    if user.chart_scope == ChartScope.CARE_TEAM:
+        return patients.filter(care_team__user=user, care_team__ended_on__isnull=True)
+    return Patient.objects.none()
+
+
 def on_care_team(user: User, patient_id: int) -> bool:
     return CareTeamMember.objects.filter(user=user, patient_id=patient_id, ended_on__isnull=True).exists()
 

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from waymark.assess import services_detox
 from waymark.assess.models import DetoxStay
 from waymark.assess.tests.detox_helpers import ago, board_url, check, minute, start
-from waymark.chart.models import Episode, Patient
+from waymark.chart.models import CareTeamMember, Episode, Patient
 from waymark.conftest import World, make_patient, sign_in
 from waymark.core.models import AuditEvent, Site
 from waymark.core.roles import Role
@@ -115,6 +115,18 @@ class TestBoard:
         north = board_html(client, board_url(other))
         assert f'id="stay-{there.pk}"' in north and f'id="stay-{here.pk}"' not in north
         assert "Withdrawal management · Harbor Recovery north site" in north
+
+    def test_a_prescriber_sees_only_their_care_team_and_a_nurse_the_whole_unit(self, world: World) -> None:
+        theirs = in_detox(world, 1, checks=1)
+        CareTeamMember.objects.create(patient=theirs.patient, user=world.user(Role.PRESCRIBER), role="prescriber")
+        someone_else = in_detox(world, 2, checks=1)
+        prescriber = board_html(sign_in(Client(), world.user(Role.PRESCRIBER)))
+        assert f'id="stay-{theirs.pk}"' in prescriber and f'id="stay-{someone_else.pk}"' not in prescriber
+        assert "Family02" not in prescriber
+        assert "The people on your care team in withdrawal management now" in prescriber
+        nurse = board_html(sign_in(Client(), world.user(Role.NURSE)))
+        assert f'id="stay-{theirs.pk}"' in nurse and f'id="stay-{someone_else.pk}"' in nurse
+        assert "Everyone in withdrawal management now" in nurse
 
     def test_opening_the_board_is_audited(self, world: World) -> None:
         board_html(sign_in(Client(), world.user(Role.NURSE)))
