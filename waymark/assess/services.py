@@ -23,7 +23,7 @@ from waymark.chart.models import Episode, Patient
 from waymark.core import audit
 from waymark.core.models import User
 from waymark.core.roles import Cap
-from waymark.core.services import idempotency_key, require
+from waymark.core.services import KeyReused, idempotency_key, require
 from waymark.meds.models import DoseAdministration
 
 # How far back an administration may be recorded: program default [unverified], not a clinical rule;
@@ -36,10 +36,6 @@ MAX_NOTES = 2000
 # The history shows at most this many records (newest first); the chart at most this many COWS.
 HISTORY_LIMIT = 500
 SERIES_LIMIT = 200
-
-
-class KeyReused(ValidationError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -27,17 +27,13 @@ from waymark.chart.models import Episode, LevelOfCare, Patient
 from waymark.core import audit
 from waymark.core.models import Program, Site, User
 from waymark.core.roles import Cap
-from waymark.core.services import idempotency_key, require
+from waymark.core.services import KeyReused, idempotency_key, require
 
 # A device clock a little ahead of ours is drift, not the future (as for drug tests and instruments).
 CLOCK_DRIFT = dt.timedelta(minutes=5)
 MAX_NOTES = 2000
 # Where a person goes after detox: any level but detox itself.
 NEXT_LEVELS = [(v, label) for v, label in LevelOfCare.choices if v != LevelOfCare.WITHDRAWAL_MANAGEMENT]
-
-
-class KeyReused(ValidationError):
-    pass
 
 
 def _future(at: dt.datetime, now: dt.datetime) -> bool:

@@ -24,16 +24,12 @@ from waymark.chart.models import Episode, LevelOfCare, Patient
 from waymark.core import audit
 from waymark.core.models import Program, User
 from waymark.core.roles import Cap
-from waymark.core.services import idempotency_key, require
+from waymark.core.services import KeyReused, idempotency_key, require
 
 MAX_NOTE = 2000
 MAX_REASON = 2000
 MAX_CO_OCCURRING_NOTES = 300
 FUTURE_SLACK = dt.timedelta(minutes=5)
-
-
-class KeyReused(ValidationError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,10 @@ def require(actor: User, cap: Cap, what: str) -> None:
         raise PermissionDenied(f"Your role ({actor.role_label}) cannot {what}.")
 
 
+class KeyReused(ValidationError):
+    """An idempotency key sent again with different content: the first record stands; send a new key."""
+
+
 def idempotency_key(raw: str) -> str:
     """The client's idempotency key, stripped; 8–80 characters or a clear error naming the field."""
     key = raw.strip()

@@ -22,7 +22,7 @@ from waymark.chart.models import Patient
 from waymark.core import audit, events
 from waymark.core.models import Program, Site, User
 from waymark.core.roles import Cap
-from waymark.core.services import idempotency_key, require
+from waymark.core.services import KeyReused, idempotency_key, require
 from waymark.labs import rules, schedules
 from waymark.labs.analytes import ANALYTES, Analyte
 from waymark.labs.models import AnalyteResult, RandomTestingSchedule, Specimen
@@ -31,10 +31,6 @@ from waymark.meds.medications import info as medication_info
 from waymark.meds.models import ClinicClosure, MedicationOrder
 
 MAX_NG_ML = Decimal("1000000")
-
-
-class KeyReused(ValidationError):
-    pass
 
 
 @dataclass(frozen=True)
