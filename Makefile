@@ -52,11 +52,13 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.dosing --db sqlite
 	$(BIN)/python -m bench.cm --db sqlite
 	$(BIN)/python -m bench.assess --db sqlite
+	$(BIN)/python -m bench.care --db sqlite
 	@if bash scripts/ensure-services.sh --postgres-only; then \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.run --db postgresql && \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.dosing --db postgresql && \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.cm --db postgresql && \
-		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.assess --db postgresql; \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.assess --db postgresql && \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.care --db postgresql; \
 	elif [ "$${CI:-false}" = true ]; then \
 		exit 1; \
 	else \

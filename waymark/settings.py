@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "waymark.labs",
     "waymark.incentives",
     "waymark.assess",
+    "waymark.care",
     "waymark.public",
 ]
 

@@ -40,6 +40,7 @@ urlpatterns = [
     path("labs/", include("waymark.labs.urls")),
     path("incentives/", include("waymark.incentives.urls")),
     path("assess/", include("waymark.assess.urls")),
+    path("care/", include("waymark.care.urls")),
     path("api/v1/", api.urls),
 ]
 # Public help pages: English at /help/…, Spanish at /es/help/….

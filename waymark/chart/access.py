@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from waymark.care.models import GroupMembership
 from waymark.chart.models import BreakGlassAccess, CareTeamMember, Patient
 from waymark.core import audit
 from waymark.core.models import User
@@ -33,6 +34,8 @@ class Need(StrEnum):
     ASSESS = "assess"
     PLACEMENT = "placement"
     DETOX = "detox"
+    CARE_PLAN = "care_plan"
+    SESSIONS = "sessions"
     AUDIT = "audit"
 
 
@@ -51,6 +54,8 @@ NEED_CAP = {
     Need.ASSESS: Cap.ASSESS_WRITE,
     Need.PLACEMENT: Cap.PLACEMENT,
     Need.DETOX: Cap.DETOX,
+    Need.CARE_PLAN: Cap.CARE_PLAN,
+    Need.SESSIONS: Cap.SESSIONS,
     Need.AUDIT: Cap.AUDIT_REVIEW,
 }
 
@@ -88,7 +93,13 @@ def chart_patients(user: User) -> QuerySet[Patient]:
 
 
 def on_care_team(user: User, patient_id: int) -> bool:
-    return CareTeamMember.objects.filter(user=user, patient_id=patient_id, ended_on__isnull=True).exists()
+    """A current care-team member, or the facilitator of an active counselling group the person is in
+    (taking that group's attendance and writing its notes is caring for them)."""
+    if CareTeamMember.objects.filter(user=user, patient_id=patient_id, ended_on__isnull=True).exists():
+        return True
+    return GroupMembership.objects.filter(
+        patient_id=patient_id, left_on__isnull=True, group__facilitator=user, group__active=True
+    ).exists()
 
 
 def active_break_glass(user: User, patient_id: int) -> BreakGlassAccess | None:

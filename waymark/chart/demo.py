@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from waymark.assess import demo as assess_demo
+from waymark.care import demo as care_demo
 from waymark.chart.models import (
     CareTeamMember,
     Consent,
@@ -213,6 +214,7 @@ def load_demo(patients: int = 200, seed: int = 20240402) -> DemoResult:
         meds_demo.add_medication_history(program, added, accounts, seed + existing)
         incentives_demo.add_drug_tests_and_incentives(program, added, accounts, seed + existing)
         assess_demo.add_assessments(program, added, accounts, seed + existing)
+        care_demo.load_care_demo(program, accounts, added, seed + existing)
         audit.record(
             None,
             "demo_load",

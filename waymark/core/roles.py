@@ -58,6 +58,8 @@ class Cap(StrEnum):
     ASSESS_WRITE = "assess_write"  # give instruments (DSM-5 checklist, COWS, SOWS, PHQ-9, GAD-7) and record them
     PLACEMENT = "placement"  # ASAM dimension ratings and the level-of-care decision
     DETOX = "detox"  # withdrawal-management stays: start, checks with vitals, discharge
+    CARE_PLAN = "care_plan"  # treatment plans, lapses, planned step-downs, continuing-care plans, preparation
+    SESSIONS = "sessions"  # counselling sessions and groups: schedule, attendance, DAP notes
     AUDIT_REVIEW = "audit_review"
     PROGRAM_ADMIN = "program_admin"  # sites, staff accounts
     COMMUNITY_MODERATE = "community_moderate"
@@ -86,6 +88,8 @@ PERMISSIONS: dict[Role, frozenset[Cap]] = {
             Cap.CM_AWARD,
             Cap.ASSESS_WRITE,
             Cap.PLACEMENT,
+            Cap.CARE_PLAN,
+            Cap.SESSIONS,
             Cap.API_TOKENS,
         }
     ),
@@ -115,6 +119,7 @@ PERMISSIONS: dict[Role, frozenset[Cap]] = {
             Cap.ASSESS_WRITE,
             Cap.PLACEMENT,
             Cap.DETOX,
+            Cap.CARE_PLAN,
             Cap.API_TOKENS,
         }
     ),

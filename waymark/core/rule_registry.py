@@ -8,6 +8,9 @@ Later domains (meds, labs, incentives …) add their rules here.
 from waymark.assess.detox import RULE_INFO as DETOX_RULES
 from waymark.assess.instruments import RULE_INFO as INSTRUMENT_RULES
 from waymark.assess.placement import RULE_INFO as PLACEMENT_RULES
+from waymark.care.confidentiality import RULE_INFO as NOTE_RULES
+from waymark.care.intensity import RULE_INFO as INTENSITY_RULES
+from waymark.care.schedules import RULE_INFO as CARE_RULES
 from waymark.core.rule_info import RuleInfo
 from waymark.incentives.schedules import RULE_INFO as INCENTIVES_RULES
 from waymark.labs.rules import RULE_INFO as LABS_RULES
@@ -91,7 +94,16 @@ CORE_RULES: tuple[RuleInfo, ...] = (
 )
 
 RULES: tuple[RuleInfo, ...] = (
-    CORE_RULES + MEDS_RULES + LABS_RULES + INCENTIVES_RULES + INSTRUMENT_RULES + PLACEMENT_RULES + DETOX_RULES
+    CORE_RULES
+    + MEDS_RULES
+    + LABS_RULES
+    + INCENTIVES_RULES
+    + INSTRUMENT_RULES
+    + PLACEMENT_RULES
+    + DETOX_RULES
+    + CARE_RULES
+    + INTENSITY_RULES
+    + NOTE_RULES
 )
 
 

@@ -19,6 +19,9 @@ from django.utils import timezone
 
 from waymark.assess import services_detox as detox_services
 from waymark.assess import services_placement as placement_services
+from waymark.care import services_groups
+from waymark.care.models import PlannedTransition
+from waymark.care.tests import plan_helpers, session_helpers
 from waymark.chart.models import BreakGlassAccess, CareTeamMember
 from waymark.conftest import World, make_consent, sign_in
 from waymark.core import services as account_services
@@ -537,6 +540,61 @@ TABLE.update(
     }
 )
 
+# --- Counselling: caseload and levels of care (care/) ---------------------------------------
+# The caseload is Cap.SESSIONS or Cap.CARE_PLAN (counsellor, prescriber); the levels page is reading
+# the chart; planned steps are Cap.CARE_PLAN.
+CARE_PLANNERS = {**NOBODY, "counsellor": INVALID, "prescriber": INVALID}
+TABLE.update(
+    {
+        "care:caseload": row(**{**NOBODY, "counsellor": OK, "prescriber": OK}),
+        "care:levels": row(**CHART_READERS),
+        "care:level_step_plan": row(**CARE_PLANNERS),
+        "care:level_step_carry_out": row(**CARE_PLANNERS),
+        "care:level_step_cancel": row(**{**NOBODY, "counsellor": to("care:levels"), "prescriber": to("care:levels")}),
+    }
+)
+# Treatment plans: read like the chart (the person reads their own); written with Cap.CARE_PLAN. The table's
+# patient has a signed v1 and a draft v2 (a complete copy, so signing it succeeds).
+CARE_PLAN_FORMS = {**NOBODY, "counsellor": OK, "prescriber": OK}
+TABLE.update(
+    {
+        "care:plan": row(**CHART_READERS),
+        "care:plan_version": row(**CHART_READERS),
+        # The draft exists already: starting again goes back to it.
+        "care:plan_start": row(**{**NOBODY, "counsellor": to("care:plan_edit"), "prescriber": to("care:plan_edit")}),
+        "care:plan_edit": row(**CARE_PLAN_FORMS),
+        "care:plan_sign": row(**{**NOBODY, "counsellor": to("care:plan"), "prescriber": to("care:plan")}),
+        "care:plan_patient_sign": row(**CARE_PLANNERS),
+        "care:plan_review": row(**CARE_PLANNERS),
+        "care:lapse_record": row(**CARE_PLANNERS),
+    }
+)
+# Sessions, groups and notes: Cap.SESSIONS (counsellors). A counselling note is read by its author and the
+# care team's counsellors; the prescriber on the care team has no counselling-notes consent here, the nurse
+# is not on the care team, and break-glass never opens a note.
+COUNSELLORS_ONLY = {**NOBODY, "counsellor": OK}
+TABLE.update(
+    {
+        "care:sessions": row(**CHART_READERS),
+        "care:session_schedule": row(**{**NOBODY, "counsellor": INVALID}),
+        "care:session_attendance": row(**COUNSELLORS_ONLY),
+        "care:note": row(**{**NOBODY, "patient": OK, "counsellor": OK}),
+        "care:my_sessions": row(**COUNSELLORS_ONLY),
+        "care:groups": row(**COUNSELLORS_ONLY),
+        "care:group_create": row(**COUNSELLORS_ONLY),
+        "care:group": row(**COUNSELLORS_ONLY),
+        "care:group_edit": row(**COUNSELLORS_ONLY),
+        "care:group_attendance": row(**COUNSELLORS_ONLY),
+        "care:group_add_member": row(**{**NOBODY, "counsellor": INVALID}),
+        "care:group_schedule": row(**{**NOBODY, "counsellor": INVALID}),
+        "care:group_remove_member": row(**{**NOBODY, "counsellor": to("care:group")}),
+        # Continuing care and the preparation checklist: read like the chart, forms for Cap.CARE_PLAN.
+        "care:aftercare": row(**CHART_READERS),
+        "care:aftercare_print": row(**CHART_READERS),
+        "care:preparation": row(**CHART_READERS),
+    }
+)
+
 # --- Public help pages (public/, under i18n_patterns: /help/… and /es/help/…) -----------------
 # Open to everyone, signed in or not: nothing on them is anyone's record.
 EVERYONE = {role: OK for role in ROLES}
@@ -568,10 +626,22 @@ POST_ONLY = {
     "assess:detox_start",
     "assess:detox_check",
     "assess:detox_discharge",
+    "care:level_step_plan",
+    "care:level_step_carry_out",
+    "care:level_step_cancel",
+    "care:plan_start",
+    "care:plan_sign",
+    "care:plan_patient_sign",
+    "care:plan_review",
+    "care:lapse_record",
+    "care:session_schedule",
+    "care:group_add_member",
+    "care:group_schedule",
+    "care:group_remove_member",
 }
 
 # The includes of waymark/urls.py: the API has its own tests; the app pages are walked here.
-INCLUDES = {"api/v1/", "meds/", "labs/", "incentives/", "assess/"}
+INCLUDES = {"api/v1/", "meds/", "labs/", "incentives/", "assess/", "care/"}
 # Inside i18n_patterns (its pattern is the language prefix, "" for English).
 LOCALISED_INCLUDES = {"help/"}
 
@@ -592,6 +662,13 @@ class Targets:
     programme_id: int
     stay_id: int
     placement_id: int
+    step_id: int
+    plan_id: int
+    draft_id: int
+    attendance_id: int
+    group_id: int
+    group_session_id: int
+    membership_id: int
 
     def url(self, name: str) -> str:
         patient = self.world.patient
@@ -649,6 +726,31 @@ class Targets:
             "assess:detox_stay": [patient.pk, self.stay_id],
             "assess:detox_check": [patient.pk, self.stay_id],
             "assess:detox_discharge": [patient.pk, self.stay_id],
+            "care:levels": [patient.pk],
+            "care:level_step_plan": [patient.pk, patient.episodes.get().pk],
+            "care:level_step_carry_out": [patient.pk, self.step_id],
+            "care:level_step_cancel": [patient.pk, self.step_id],
+            "care:plan": [patient.pk],
+            "care:plan_start": [patient.pk],
+            "care:plan_version": [patient.pk, self.plan_id],
+            "care:plan_edit": [patient.pk, self.draft_id],
+            "care:plan_sign": [patient.pk, self.draft_id],
+            "care:plan_patient_sign": [patient.pk, self.plan_id],
+            "care:plan_review": [patient.pk, self.plan_id],
+            "care:lapse_record": [patient.pk],
+            "care:sessions": [patient.pk],
+            "care:session_schedule": [patient.pk],
+            "care:session_attendance": [patient.pk, self.attendance_id],
+            "care:note": [patient.pk, self.attendance_id],
+            "care:group": [self.group_id],
+            "care:group_edit": [self.group_id],
+            "care:group_attendance": [self.group_id, self.group_session_id],
+            "care:group_add_member": [self.group_id],
+            "care:group_schedule": [self.group_id],
+            "care:group_remove_member": [self.group_id, self.membership_id],
+            "care:aftercare": [patient.pk],
+            "care:aftercare_print": [patient.pk],
+            "care:preparation": [patient.pk],
         }
         return reverse(name, args=args.get(name, []))
 
@@ -723,6 +825,19 @@ def targets(world: World) -> Targets:
             support="some",
         ),
     ).placement
+    step = PlannedTransition.objects.create(
+        episode=patient.episodes.get(),
+        to_level="outpatient",
+        planned_on=today + dt.timedelta(days=7),
+        created_by=world.user("counsellor"),
+    )
+    plan = plan_helpers.signed(world)
+    draft = plan_helpers.draft(world)
+    row = session_helpers.attended(world)
+    session_helpers.note_on(world, row)
+    group = session_helpers.make_group(world)
+    membership = services_groups.add_member(world.user("counsellor"), group, patient, today - dt.timedelta(days=30))
+    group_session = session_helpers.past_session(world, group)
     return Targets(
         world,
         token.pk,
@@ -736,6 +851,13 @@ def targets(world: World) -> Targets:
         programme.pk,
         stay.pk,
         placement.pk,
+        step.pk,
+        plan.pk,
+        draft.pk,
+        row.pk,
+        group.pk,
+        group_session.pk,
+        membership.pk,
     )
 
 
