@@ -32,6 +32,7 @@ import time
 import uuid
 from typing import Any
 
+from bench import pages
 from bench.run import RESULTS, ROOT, _database_version, _log, _machine, open_fresh_database, timing_stats
 
 DB_NAME = "waymark_bench_assess"
@@ -58,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    board = _compare(args, built, "assess:detox_board", None, "board_nurse", "small_nurse")
-    chart = _compare(
+    board = pages.compare(args, built, "assess:detox_board", None, "board_nurse", "small_nurse")
+    chart = pages.compare(
         args, built, "assess:instruments", "long_patient", "board_nurse", None, small_patient="short_patient"
     )
     report = {
@@ -82,26 +83,6 @@ def main(argv: list[str] | None = None) -> int:
         and chart["queries_independent"]
     )
     return 0 if ok else 1
-
-
-class _Counter:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
-def _timed(call: Any) -> tuple[float, int, Any]:
-    from django.db import connection
-
-    counter = _Counter()
-    with connection.execute_wrapper(counter):
-        start = time.perf_counter()
-        response = call()
-        elapsed = (time.perf_counter() - start) * 1000
-    return elapsed, counter.count, response
 
 
 # --- (a) scoring -----------------------------------------------------------------------------
@@ -134,7 +115,7 @@ def _scoring(args: argparse.Namespace) -> dict[str, Any]:
         _log(f"(a) {name}: {args.warmup} + {args.requests}")
         times, counts = [], set()
         for i in range(args.warmup + args.requests):
-            elapsed, n, response = _timed(call)
+            elapsed, n, response = pages.timed(call)
             if response.status_code != 200:
                 raise SystemExit(f"{name} answered {response.status_code}: {response.content[:300]!r}")
             if i >= args.warmup:
@@ -158,8 +139,8 @@ def _build() -> dict[str, Any]:
     program = Program.objects.create(name="Assess bench", time_zone="America/New_York")
     big, small = (Site.objects.create(program=program, name=n) for n in ("Detox unit", "Small unit"))
     users = {
-        "board_nurse": _staff("assess-nurse", "nurse", program, big),
-        "small_nurse": _staff("assess-nurse-small", "nurse", program, small),
+        "board_nurse": pages.staff("assess-nurse", "nurse", program, big),
+        "small_nurse": pages.staff("assess-nurse-small", "nurse", program, small),
     }
     now = timezone.now()
     record_times: list[float] = []
@@ -230,7 +211,7 @@ def _build() -> dict[str, Any]:
     return {
         "users": users,
         "patients": {"long_patient": long_patient, "short_patient": short, "first": patients[0]},
-        "record_check": {"checks": len(record_times), **_without_samples(timing_stats(record_times))},
+        "record_check": {"checks": len(record_times), **pages.without_samples(timing_stats(record_times))},
     }
 
 
@@ -244,80 +225,6 @@ def _allowed(item: str) -> tuple[int, ...]:
     from waymark.assess import instruments
 
     return tuple(int(v) for v in instruments.COWS.item(item).allowed())
-
-
-def _staff(username: str, role: str, program: Any, site: Any) -> Any:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from waymark.core.models import User
-
-    user = User.objects.create(username=username, role=role, program=program, site=site)
-    TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-    return user
-
-
-def _signed_in(user: Any) -> Any:
-    from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user, confirmed=True).persistent_id
-    session.save()
-    return client
-
-
-# --- (c), (d) pages -------------------------------------------------------------------------
-
-
-def _compare(
-    args: argparse.Namespace,
-    built: dict[str, Any],
-    url_name: str,
-    patient_key: str | None,
-    user_key: str,
-    small_user_key: str | None,
-    *,
-    small_patient: str | None = None,
-) -> dict[str, Any]:
-    from django.urls import reverse
-
-    def path(key: str | None) -> str:
-        return reverse(url_name, args=[built["patients"][key].pk]) if key else reverse(url_name)
-
-    def run(user: Any, url: str, count: int) -> tuple[list[float], set[int], str]:
-        client = _signed_in(user)
-        times, counts, html = [], set(), ""
-        for i in range(args.warmup + count):
-            elapsed, n, response = _timed(lambda: client.get(url))
-            if response.status_code != 200:
-                raise SystemExit(f"GET {url} answered {response.status_code}")
-            if i >= args.warmup:
-                times.append(elapsed)
-                counts.add(n)
-                html = response.content.decode()
-        return times, counts, html
-
-    big_url = path(patient_key)
-    _log(f"page {big_url}: {args.warmup} + {args.page_requests}")
-    times, counts, html = run(built["users"][user_key], big_url, args.page_requests)
-    small_user = built["users"][small_user_key or user_key]
-    _, small_counts, _ = run(small_user, path(small_patient or patient_key), 3)
-    return {
-        "path": big_url,
-        "requests": args.page_requests,
-        "queries": sorted(counts),
-        "small_queries": sorted(small_counts),
-        "queries_independent": counts == small_counts,
-        "bytes": len(html),
-        **_without_samples(timing_stats(times)),
-    }
-
-
-def _without_samples(stats: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in stats.items() if k != "samples_ms"}
 
 
 def _print(report: dict[str, Any]) -> None:
