@@ -155,7 +155,8 @@ class PlanReview(models.Model):
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="reviews")
     reviewed_on = models.DateField()
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    notes = models.TextField(blank=True)
+    # Counselling content: encrypted, and shown only where lapse notes are.
+    notes = EncryptedTextField(blank=True)
     reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 

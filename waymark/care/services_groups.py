@@ -146,6 +146,9 @@ def update_group(actor: User, group: CareGroup, data: GroupInput) -> int:
     require(actor, Cap.SESSIONS, "run counselling groups")
     same_program(actor, group.program_id, "group")
     group = CareGroup.objects.select_for_update().select_related("program").get(pk=group.pk)
+    # Facilitating a group opens its members' records: only the facilitator hands it on.
+    if group.facilitator_id != actor.pk:
+        raise PermissionDenied("Only the group's facilitator changes the group or hands it to a colleague.")
     _validate_group(group.program, data, group)
     new_days = sorted(set(data.weekdays))
     rescheduled = new_days != sorted(group.weekdays) or data.starts_at_time != group.starts_at_time
@@ -194,6 +197,10 @@ def _add_to_upcoming_sessions(group: CareGroup, membership: GroupMembership) -> 
     return len(rows)
 
 
+JOIN_PAST = dt.timedelta(days=365)
+JOIN_AHEAD = dt.timedelta(days=90)
+
+
 @transaction.atomic
 def add_member(actor: User, group: CareGroup, patient: Patient, joined_on: dt.date) -> GroupMembership:
     """Add a person to the roster within the capacity; they are expected at the group's sessions already
@@ -208,6 +215,11 @@ def add_member(actor: User, group: CareGroup, patient: Patient, joined_on: dt.da
         raise ValidationError({"patient": f"{group.name} is closed: reopen it before adding people."})
     if not isinstance(joined_on, dt.date):
         raise ValidationError({"joined_on": "Give the day the person joins."})
+    today = group.program.clinic_day()
+    if not today - JOIN_PAST <= joined_on <= today + JOIN_AHEAD:
+        raise ValidationError(
+            {"joined_on": f"The joining day is at most {JOIN_PAST.days} days ago or {JOIN_AHEAD.days} days ahead."}
+        )
     current = group.memberships.filter(left_on__isnull=True)
     already = current.filter(patient=patient).first()
     if already is not None:

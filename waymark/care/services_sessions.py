@@ -93,6 +93,10 @@ class Scheduled:
     created: bool
 
 
+SESSION_PAST = dt.timedelta(days=90)
+SESSION_AHEAD = dt.timedelta(days=366)
+
+
 def _validate_session(patient: Patient, data: SessionInput) -> None:
     errors: dict[str, str] = {}
     if data.kind not in (CounsellingSession.Kind.INDIVIDUAL, CounsellingSession.Kind.FAMILY):
@@ -101,6 +105,12 @@ def _validate_session(patient: Patient, data: SessionInput) -> None:
         errors["starts_at"] = "Give the date and time the session starts."
     elif timezone.is_naive(data.starts_at):
         errors["starts_at"] = "Give the time with its time zone."
+    elif not timezone.now() - SESSION_PAST <= data.starts_at <= timezone.now() + SESSION_AHEAD:
+        # A walk-in is entered afterwards, a booking made ahead; a year-1900 or 2999 date is a typing error.
+        errors["starts_at"] = (
+            f"A session starts at most {SESSION_PAST.days} days ago (entered afterwards) "
+            f"or up to {SESSION_AHEAD.days} days ahead."
+        )
     check_minutes(errors, "planned_minutes", data.planned_minutes)
     check_modality(errors, data.modality)
     check_site(errors, patient.program_id, data.site)

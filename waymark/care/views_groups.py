@@ -44,10 +44,15 @@ def _require_sessions(user: User) -> None:
 
 
 def _group(request: AuthedRequest, group_id: int) -> CareGroup:
-    """The group, if the user runs groups and it is their program's (another program's group does not exist)."""
+    """The group, if the user facilitates it (another program's group does not exist). Its roster and
+    attendance are its members' records: other counsellors see the group in the list, not inside it."""
     _require_sessions(request.user)
     queryset = CareGroup.objects.select_related("program", "facilitator", "site")
-    return get_object_or_404(queryset, pk=group_id, program_id=request.user.program_pk)
+    group = get_object_or_404(queryset, pk=group_id, program_id=request.user.program_pk)
+    if group.facilitator_id != request.user.pk:
+        name = group.facilitator.get_full_name() or group.facilitator.username
+        raise PermissionDenied(f"Only the group's facilitator ({name}) opens its roster and attendance.")
+    return group
 
 
 def _audit_read(user: User, group: CareGroup, object_id: object = "") -> None:
@@ -199,6 +204,9 @@ def group_add_member(request: AuthedRequest, group_id: int) -> HttpResponse:
         )
         if isinstance(patient, HttpResponse):
             return patient
+        if patient.opened_by_break_glass:
+            # Group membership makes a lasting care relationship; emergency access does not.
+            raise PermissionDenied("Add people from your own care team; emergency access does not extend to groups.")
         try:
             services_groups.add_member(request.user, found, patient, form.cleaned_data["joined_on"])
         except ValidationError as exc:
@@ -225,7 +233,9 @@ def group_remove_member(request: AuthedRequest, group_id: int, membership_id: in
     if isinstance(patient, HttpResponse):
         return patient
     try:
-        services_groups.remove_member(request.user, found, membership, found.program.clinic_day())
+        # Someone booked to join later leaves on the day they would have joined.
+        left_on = max(found.program.clinic_day(), membership.joined_on)
+        services_groups.remove_member(request.user, found, membership, left_on)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -63,6 +63,12 @@ def _is_patient(request: AuthedRequest) -> bool:
     return bool(request.user.role == Role.PATIENT)
 
 
+def _shows_notes(request: AuthedRequest, patient: Patient) -> bool:
+    """Lapse and review notes are counselling content: the person, and the clinicians who write the plan,
+    not other readers of the chart and not under break-glass."""
+    return _is_patient(request) or (request.user.can(Cap.CARE_PLAN) and not patient.opened_by_break_glass)
+
+
 def _plan(request: AuthedRequest, patient: Patient, plan_id: int) -> TreatmentPlan:
     """One version of this person's plan; a person does not see drafts."""
     queryset = TreatmentPlan.objects.select_related("episode", "clinician_signed_by", "created_by", "based_on")
@@ -127,7 +133,7 @@ def _plan_page(
         "events": events,
         # Lapse notes are counselling content: the people writing the plan and the person read them,
         # not other staff, and not under break-glass.
-        "show_event_notes": is_patient or (user.can(Cap.CARE_PLAN) and not patient.opened_by_break_glass),
+        "show_event_notes": _shows_notes(request, patient),
         "can_write": writable,
         "missing": services.missing_for_signature(draft) if draft is not None and writable else [],
         "errors": errors or [],
@@ -173,6 +179,7 @@ def plan_version(request: AuthedRequest, patient_id: int, plan_id: int) -> HttpR
         "reviews": list(plan.reviews.select_related("reviewed_by")),
         "can_edit": request.user.can(Cap.CARE_PLAN) and plan.status == Status.DRAFT,
         "break_glass": patient.opened_by_break_glass,
+        "show_event_notes": _shows_notes(request, patient),
     }
     return render(request, "care/plan_version.html", context)
 

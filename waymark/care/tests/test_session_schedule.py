@@ -8,10 +8,11 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import timezone
 
 from waymark.care import services_sessions
 from waymark.care.models import Attendance, CounsellingSession
-from waymark.care.tests.session_helpers import counsellor, individual, schedule_url, sessions_url, today
+from waymark.care.tests.session_helpers import ago, counsellor, individual, schedule_url, sessions_url, today
 from waymark.conftest import World, sign_in
 from waymark.core.models import AuditEvent, Site
 
@@ -79,9 +80,7 @@ def test_bad_values_are_named_and_nothing_is_saved(world: World, changes: dict[s
 
 def test_the_service_refuses_group_sessions_and_other_programs_sites(world: World) -> None:
     elsewhere = Site.objects.create(program=world.outsider_program, name="Elsewhere")
-    data = services_sessions.SessionInput(
-        kind="group", starts_at=dt.datetime(2026, 3, 2, 15, tzinfo=dt.UTC), planned_minutes=15, site=elsewhere
-    )
+    data = services_sessions.SessionInput(kind="group", starts_at=ago(days=2), planned_minutes=15, site=elsewhere)
     with pytest.raises(ValidationError) as caught:
         services_sessions.schedule_session(counsellor(world), world.patient, data)
     assert set(caught.value.message_dict) == {"kind", "site"}
@@ -90,4 +89,26 @@ def test_the_service_refuses_group_sessions_and_other_programs_sites(world: Worl
 
 def test_edge_lengths_are_allowed(world: World) -> None:
     assert individual(world, planned_minutes=15).session.planned_minutes == 15
-    assert individual(world, planned_minutes=480, starts_at=dt.datetime(2026, 3, 2, 15, tzinfo=dt.UTC))
+    assert individual(world, planned_minutes=480, starts_at=ago(days=2))
+
+
+@pytest.mark.parametrize(
+    ("delta", "allowed"),
+    [
+        (dt.timedelta(days=-89), True),  # a session entered afterwards
+        (dt.timedelta(days=-91), False),
+        (dt.timedelta(days=365), True),  # booked ahead
+        (dt.timedelta(days=367), False),
+    ],
+)
+def test_a_start_far_in_the_past_or_future_is_a_typing_error(world: World, delta: dt.timedelta, allowed: bool) -> None:
+    starts_at = timezone.now() + delta
+    if allowed:
+        assert individual(world, starts_at=starts_at).starts_at == starts_at
+        return
+    with pytest.raises(ValidationError) as caught:
+        individual(world, starts_at=starts_at)
+    assert caught.value.message_dict == {
+        "starts_at": ["A session starts at most 90 days ago (entered afterwards) or up to 366 days ahead."]
+    }
+    assert not CounsellingSession.objects.exists()
