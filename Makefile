@@ -32,13 +32,16 @@ lint: $(VENV)/.test-installed
 services: $(VENV)/.test-installed
 	@bash scripts/ensure-services.sh
 
+# Two or more workers where the machine has the cores (each worker has its own test database).
+PYTEST_WORKERS := -n auto --maxprocesses 4
+
 test-sqlite: $(VENV)/.test-installed
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_WORKERS)
 
 test-postgres: $(VENV)/.test-installed
 	@if [ -f var/.postgres-available ]; then \
 		echo "== PostgreSQL run ($(PG_URL)) =="; \
-		DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"; \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_WORKERS) -m "not browser"; \
 	else \
 		echo "NOTICE: PostgreSQL is not available here; the PostgreSQL run was SKIPPED."; \
 	fi
