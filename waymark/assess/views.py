@@ -24,15 +24,14 @@ from waymark.assess.forms import LANGUAGE_NAMES, InstrumentForm, field_name, wor
 from waymark.assess.instruments import Instrument, UnknownInstrument
 from waymark.chart.access import Need
 from waymark.chart.models import Patient
-from waymark.chart.views import _patient_or_break_glass
+from waymark.chart.views import patient_for_request
 from waymark.core.roles import Cap
 from waymark.core.types import AuthedRequest
 from waymark.core.views import _form_errors
 
 
 def _patient(request: AuthedRequest, patient_id: int, need: Need, object_type: str = "instruments") -> Any:
-    action = "read" if need == Need.READ else ("open_form" if request.method == "GET" else "write")
-    return _patient_or_break_glass(request, patient_id, need, action=action, object_type=object_type)
+    return patient_for_request(request, patient_id, need, object_type)
 
 
 def _instrument(code: str) -> Instrument:

@@ -3,7 +3,7 @@ program or one site, with the next check due and what needs attention), a
 person's stays with the start form, and a stay's page (its checks, the
 record-check form, the discharge form with the continuing-care plan).
 
-Thin views: patients come from `_patient_or_break_glass` (checked and audited;
+Thin views: patients come from `chart.views.patient_for_request` (checked and audited;
 off the care team, the break-glass form), writes from services_detox.py, whose
 errors are put next to the fields (status 422, nothing saved)."""
 
@@ -22,7 +22,7 @@ from waymark.assess.forms_detox import CheckForm, DischargeForm, StartStayForm, 
 from waymark.assess.models import DetoxStay
 from waymark.chart.access import Need, chart_patients
 from waymark.chart.models import Patient
-from waymark.chart.views import _patient_or_break_glass
+from waymark.chart.views import patient_for_request
 from waymark.core import audit
 from waymark.core.models import Site
 from waymark.core.roles import Cap, ChartScope
@@ -31,8 +31,7 @@ from waymark.core.views import _form_errors
 
 
 def _patient(request: AuthedRequest, patient_id: int, need: Need, object_type: str = "detox") -> Any:
-    action = "read" if need == Need.READ else ("open_form" if request.method == "GET" else "write")
-    return _patient_or_break_glass(request, patient_id, need, action=action, object_type=object_type)
+    return patient_for_request(request, patient_id, need, object_type)
 
 
 def _settings(patient: Patient) -> tuple[detox.DetoxSettings, str]:

@@ -24,15 +24,14 @@ from waymark.assess.forms_placement import DecisionForm, PlacementForm
 from waymark.assess.models import PlacementAssessment
 from waymark.chart.access import Need
 from waymark.chart.models import LevelOfCare, Patient
-from waymark.chart.views import _patient_or_break_glass
+from waymark.chart.views import patient_for_request
 from waymark.core.roles import Cap
 from waymark.core.types import AuthedRequest
 from waymark.core.views import _form_errors
 
 
 def _patient(request: AuthedRequest, patient_id: int, need: Need, object_type: str = "placements") -> Any:
-    action = "read" if need == Need.READ else ("open_form" if request.method == "GET" else "write")
-    return _patient_or_break_glass(request, patient_id, need, action=action, object_type=object_type)
+    return patient_for_request(request, patient_id, need, object_type)
 
 
 def _chart_label(value: str) -> str:

@@ -3,7 +3,7 @@ of counselling delivered each week at a level against what the level is expected
 to deliver, a residential stay's length, and planned steps to another level (plan,
 carry out, cancel: counsellors and prescribers, Cap.CARE_PLAN).
 
-Thin views: the patient comes from `_patient_or_break_glass` (checked and audited),
+Thin views: the patient comes from `chart.views.patient_for_request` (checked and audited),
 writes from services_levels.py, whose errors are put next to the fields (status
 422, nothing saved)."""
 
@@ -22,15 +22,14 @@ from waymark.care.forms_levels import CarryOutForm, StepForm
 from waymark.care.models import PlannedTransition
 from waymark.chart.access import Need
 from waymark.chart.models import Episode, Patient
-from waymark.chart.views import _patient_or_break_glass
+from waymark.chart.views import patient_for_request
 from waymark.core.roles import Cap
 from waymark.core.types import AuthedRequest
 from waymark.core.views import _form_errors
 
 
 def _patient(request: AuthedRequest, patient_id: int, need: Need) -> Any:
-    action = "read" if need == Need.READ else ("open_form" if request.method == "GET" else "write")
-    return _patient_or_break_glass(request, patient_id, need, action=action, object_type="levels")
+    return patient_for_request(request, patient_id, need, "levels")
 
 
 def _page(

@@ -3,7 +3,7 @@ versions, when the review is due, the sign-offs and recent lapses), one version
 read-only, the draft editor, and the posts that start, sign, review the plan and
 record a lapse or relapse.
 
-Thin views: patients come from `_patient_or_break_glass` (checked and audited;
+Thin views: patients come from `chart.views.patient_for_request` (checked and audited;
 off the care team, the break-glass form), writes from services_plans.py, whose
 errors are put next to the fields (status 422, nothing saved). Counsellors and
 prescribers (Cap.CARE_PLAN) write; other staff who can read the chart read the
@@ -46,7 +46,7 @@ from waymark.care.models import (
 )
 from waymark.chart.access import Need
 from waymark.chart.models import Patient
-from waymark.chart.views import _patient_or_break_glass
+from waymark.chart.views import patient_for_request
 from waymark.core.roles import Cap, Role
 from waymark.core.types import AuthedRequest
 from waymark.core.views import _form_errors
@@ -55,8 +55,7 @@ Status = TreatmentPlan.Status
 
 
 def _patient(request: AuthedRequest, patient_id: int, need: Need, object_type: str = "treatmentplan") -> Any:
-    action = "read" if need == Need.READ else ("open_form" if request.method == "GET" else "write")
-    return _patient_or_break_glass(request, patient_id, need, action=action, object_type=object_type)
+    return patient_for_request(request, patient_id, need, object_type)
 
 
 def _is_patient(request: AuthedRequest) -> bool:

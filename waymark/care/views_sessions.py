@@ -27,7 +27,7 @@ from waymark.care.forms_sessions import AttendanceForm, NoteForm, SessionForm
 from waymark.care.models import Attendance, CounsellingNote, CounsellingSession
 from waymark.chart.access import Need
 from waymark.chart.models import Patient
-from waymark.chart.views import _patient_or_break_glass
+from waymark.chart.views import patient_for_request
 from waymark.core import audit
 from waymark.core.models import Site
 from waymark.core.roles import Cap
@@ -40,10 +40,7 @@ MY_DAYS_AHEAD = 14
 
 
 def _patient(request: AuthedRequest, patient_id: int, need: Need, object_type: str, object_id: object = "") -> Any:
-    action = "read" if need == Need.READ else ("open_form" if request.method == "GET" else "write")
-    return _patient_or_break_glass(
-        request, patient_id, need, action=action, object_type=object_type, object_id=object_id
-    )
+    return patient_for_request(request, patient_id, need, object_type, object_id)
 
 
 def _sites(program_id: int) -> list[Site]:

@@ -55,6 +55,17 @@ def _patient_or_break_glass(
         return redirect("break_glass", patient_id=patient_id)
 
 
+def patient_for_request(
+    request: AuthedRequest, patient_id: int, need: Need, object_type: str, object_id: object = ""
+) -> Patient | HttpResponse:
+    """`_patient_or_break_glass` with the audit action named from the request: "read" for a read, "open_form"
+    for the GET of a form, "write" for its POST."""
+    action = "read" if need == Need.READ else ("open_form" if request.method == "GET" else "write")
+    return _patient_or_break_glass(
+        request, patient_id, need, action=action, object_type=object_type, object_id=object_id
+    )
+
+
 # --- Home ----------------------------------------------------------------------
 
 
