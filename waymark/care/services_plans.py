@@ -276,6 +276,15 @@ def _save_edit(actor: User, plan: TreatmentPlan, action: str, obj: Model, change
         _changed_draft(actor, plan)
 
 
+def _add(actor: User, plan: TreatmentPlan, action: str, obj: Model, siblings: Any, fields: Any) -> Any:
+    """Save a new item at the end of its list and audit it, naming the fields given (never their values)."""
+    obj.position = _next_position(siblings)  # type: ignore[attr-defined]
+    obj.save()
+    audit.record_patient_object(actor, action, plan.patient, obj, reason="fields: " + ", ".join(fields))
+    _changed_draft(actor, plan)
+    return obj
+
+
 def _remove(actor: User, plan: TreatmentPlan, action: str, obj: Model, reason: str = "") -> None:
     audit.record_patient_object(actor, action, plan.patient, obj, reason=reason)
     obj.delete()
@@ -324,11 +333,8 @@ def add_problem(actor: User, plan: TreatmentPlan, data: ProblemInput) -> PlanPro
     require(actor, Cap.CARE_PLAN, "change treatment plans")
     locked = _draft(plan.pk)
     values = _problem_values(locked, data)
-    problem = PlanProblem.objects.create(plan=locked, position=_next_position(locked.problems.all()), **values)
-    reason = "fields: " + ", ".join(values)
-    audit.record_patient_object(actor, "plan_problem_add", locked.patient, problem, reason=reason)
-    _changed_draft(actor, locked)
-    return problem
+    problem = PlanProblem(plan=locked, **values)
+    return _add(actor, locked, "plan_problem_add", problem, locked.problems.all(), values)
 
 
 @transaction.atomic
@@ -364,11 +370,8 @@ def add_goal(actor: User, problem: PlanProblem, words: str) -> PlanGoal:
     require(actor, Cap.CARE_PLAN, "change treatment plans")
     locked = _draft(problem.plan_id)
     text = _goal_words(words)
-    position = _next_position(problem.goals.all())
-    goal = PlanGoal.objects.create(problem=problem, position=position, in_patients_words=text)
-    audit.record_patient_object(actor, "plan_goal_add", locked.patient, goal, reason="fields: in_patients_words")
-    _changed_draft(actor, locked)
-    return goal
+    goal = PlanGoal(problem=problem, in_patients_words=text)
+    return _add(actor, locked, "plan_goal_add", goal, problem.goals.all(), ["in_patients_words"])
 
 
 @transaction.atomic
@@ -438,11 +441,8 @@ def add_objective(actor: User, goal: PlanGoal, data: ObjectiveInput) -> PlanObje
     require(actor, Cap.CARE_PLAN, "change treatment plans")
     locked = _draft(goal.problem.plan_id)
     values = _objective_values(locked, data)
-    objective = PlanObjective.objects.create(goal=goal, position=_next_position(goal.objectives.all()), **values)
-    reason = "fields: " + ", ".join(values)
-    audit.record_patient_object(actor, "plan_objective_add", locked.patient, objective, reason=reason)
-    _changed_draft(actor, locked)
-    return objective
+    objective = PlanObjective(goal=goal, **values)
+    return _add(actor, locked, "plan_objective_add", objective, goal.objectives.all(), values)
 
 
 @transaction.atomic
@@ -508,13 +508,9 @@ def add_intervention(actor: User, goal: PlanGoal, data: InterventionInput) -> Pl
     require(actor, Cap.CARE_PLAN, "change treatment plans")
     locked = _draft(goal.problem.plan_id)
     values = _intervention_values(locked, data)
-    intervention = PlanIntervention.objects.create(
-        goal=goal, position=_next_position(goal.interventions.all()), **values
-    )
-    reason = "fields: " + ", ".join(name for name, value in values.items() if value not in ("", None))
-    audit.record_patient_object(actor, "plan_intervention_add", locked.patient, intervention, reason=reason)
-    _changed_draft(actor, locked)
-    return intervention
+    intervention = PlanIntervention(goal=goal, **values)
+    given = [name for name, value in values.items() if value not in ("", None)]
+    return _add(actor, locked, "plan_intervention_add", intervention, goal.interventions.all(), given)
 
 
 @transaction.atomic
