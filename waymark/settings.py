@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "waymark.incentives",
     "waymark.assess",
     "waymark.care",
+    "waymark.directory",
     "waymark.public",
 ]
 
