@@ -41,6 +41,7 @@ urlpatterns = [
     path("incentives/", include("waymark.incentives.urls")),
     path("assess/", include("waymark.assess.urls")),
     path("care/", include("waymark.care.urls")),
+    path("directory/", include("waymark.directory.urls")),
     path("api/v1/", api.urls),
 ]
 # Public help pages: English at /help/…, Spanish at /es/help/….

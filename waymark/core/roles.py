@@ -62,6 +62,7 @@ class Cap(StrEnum):
     SESSIONS = "sessions"  # counselling sessions and groups: schedule, attendance, DAP notes
     AUDIT_REVIEW = "audit_review"
     PROGRAM_ADMIN = "program_admin"  # sites, staff accounts
+    LISTING_CLAIM = "listing_claim"  # claim the program's treatment-directory listings, edit their contact details
     COMMUNITY_MODERATE = "community_moderate"
     API_TOKENS = "api_tokens"  # create and revoke one's own personal access tokens
 
@@ -134,6 +135,7 @@ PERMISSIONS: dict[Role, frozenset[Cap]] = {
             Cap.CARE_TEAM_WRITE,
             Cap.PATIENT_INVITE,
             Cap.PROGRAM_ADMIN,
+            Cap.LISTING_CLAIM,
             Cap.CM_AWARD,
             Cap.CM_MANAGE,
             Cap.API_TOKENS,

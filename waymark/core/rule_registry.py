@@ -12,6 +12,7 @@ from waymark.care.confidentiality import RULE_INFO as NOTE_RULES
 from waymark.care.intensity import RULE_INFO as INTENSITY_RULES
 from waymark.care.schedules import RULE_INFO as CARE_RULES
 from waymark.core.rule_info import RuleInfo
+from waymark.directory.codes import RULE_INFO as DIRECTORY_RULES
 from waymark.incentives.schedules import RULE_INFO as INCENTIVES_RULES
 from waymark.labs.rules import RULE_INFO as LABS_RULES
 from waymark.meds.rules import RULE_INFO as MEDS_RULES
@@ -104,6 +105,7 @@ RULES: tuple[RuleInfo, ...] = (
     + CARE_RULES
     + INTENSITY_RULES
     + NOTE_RULES
+    + DIRECTORY_RULES
 )
 
 

@@ -12,6 +12,8 @@ category); the names are SAMHSA's headings in plain words. Source:
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from waymark.core.rule_info import RuleInfo
+
 
 @dataclass(frozen=True)
 class Category:
@@ -148,6 +150,7 @@ FILTERS: tuple[Filter, ...] = (
     _filter("residential", "services", "Residential (any length)", "RES"),
     _filter("residential_short", "services", "Short-term residential", "RS"),
     _filter("residential_long", "services", "Long-term residential", "RL"),
+    _filter("hospital_inpatient", "services", "Hospital inpatient", "HI HIT HID"),
     _filter("partial_hospitalisation", "services", "Partial hospitalisation (day treatment)", "ODT"),
     _filter("intensive_outpatient", "services", "Intensive outpatient", "OIT"),
     _filter("outpatient", "services", "Outpatient", "OP"),
@@ -209,3 +212,49 @@ def codes_for(parameter: str, values: Iterable[str], known_codes: Iterable[str])
         if code not in codes:
             codes.append(code)
     return tuple(codes)
+
+
+# --- Rules (registry: waymark.core.rule_registry; docs/clinical-rules.md) ------------------------------------
+
+RULE_INFO: tuple[RuleInfo, ...] = (
+    RuleInfo(
+        "directory.search.filters",
+        "Within one search parameter (services, payment, who it serves, language) any of the chosen codes will "
+        "do; across parameters all must hold. A friendly filter stands for the code key's codes listed for it.",
+        "OR within a parameter, AND across parameters",
+        "issue #9; SAMHSA code key (service_definitions.csv.gz)",
+        "no",
+    ),
+    RuleInfo(
+        "directory.search.order",
+        "Results are ordered by distance from the ZIP centroid or point, nearest first (ties by listing id). "
+        "Claimed, verified and advertiser listings are labelled as such and never moved.",
+        "distance only",
+        "PRODUCT.md §2 (any facility listed free; paid status never changes ranking)",
+        "no",
+    ),
+    RuleInfo(
+        "directory.search.limits",
+        "A search radius is 1–500 miles and returns 1–100 listings; anything else is refused naming the parameter.",
+        "25 miles, 20 listings",
+        "Waymark default",
+        "no",
+    ),
+    RuleInfo(
+        "directory.import.zip_leading_zero",
+        "A 3- or 4-digit ZIP (its leading zeros lost) is padded only when the padded ZIP lies in the row's state; "
+        "otherwise the listing is kept, not placed, and reported.",
+        "pad within the state",
+        "data/README.md (real-data traps)",
+        "no",
+    ),
+    RuleInfo(
+        "directory.match.level_services",
+        "Match me turns a placement's level into the directory's settings (outpatient, intensive outpatient, "
+        "partial hospitalisation, short- or long-term residential, hospital inpatient, detox for withdrawal "
+        "management, methadone for an OTP or a wish for methadone), plus pregnant/postpartum and co-occurring.",
+        "table in directory/matching.py",
+        "assess/placement.py levels (REFERENCE.md §8); SAMHSA code key labels",
+        "no",
+    ),
+)

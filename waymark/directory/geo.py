@@ -38,6 +38,18 @@ def haversine_miles(a: Point, b: Point) -> float:
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
 
 
+def destination(point: Point, miles: float, bearing: float) -> Point:
+    """The point `miles` from `point` on `bearing` (radians clockwise from north), on the sphere."""
+    d = miles / EARTH_RADIUS_MILES
+    lat1, lon1 = math.radians(point.lat), math.radians(point.lon)
+    lat2 = math.asin(math.sin(lat1) * math.cos(d) + math.cos(lat1) * math.sin(d) * math.cos(bearing))
+    lon2 = lon1 + math.atan2(
+        math.sin(bearing) * math.sin(d) * math.cos(lat1), math.cos(d) - math.sin(lat1) * math.sin(lat2)
+    )
+    lon = (math.degrees(lon2) + 540) % 360 - 180
+    return Point(max(-90.0, min(90.0, math.degrees(lat2))), lon)
+
+
 def chord_squared(miles: float) -> float:
     """The squared straight-line distance between unit vectors `miles` apart on the surface."""
     return (2 * math.sin(min(math.pi, miles / EARTH_RADIUS_MILES) / 2)) ** 2
@@ -49,24 +61,55 @@ def cell_of(point: Point) -> int:
     return row * _CELL_ROW + column
 
 
+def row_column(cell: int) -> tuple[int, int]:
+    """The row (from the south pole) and column (from the 180th meridian) of a cell."""
+    row, column = divmod(cell, _CELL_ROW)
+    return row, column
+
+
 def cell_ranges(centre: Point, miles: float) -> list[tuple[int, int]]:
     """Inclusive ranges of cells covering every point within `miles` of `centre`: one range per row of cells
-    (two where the box crosses the 180th meridian)."""
-    dlat = math.degrees(miles / EARTH_RADIUS_MILES)
+    (two where the circle crosses the 180th meridian), each as wide as the circle is within that row."""
+    angle = min(math.pi, miles / EARTH_RADIUS_MILES)
+    dlat = math.degrees(angle)  # no point of the circle is further in latitude than in distance
     south, north = max(-90.0, centre.lat - dlat), min(90.0, centre.lat + dlat)
-    # The widest the circle gets is at the latitude nearest a pole; near a pole every longitude is in range.
-    widest = max(abs(south), abs(north))
-    cos_widest = math.cos(math.radians(widest))
-    dlon = 180.0 if cos_widest < 1e-9 else min(180.0, dlat / cos_widest)
     first_row = cell_of(Point(south, 0)) // _CELL_ROW
     last_row = cell_of(Point(north, 0)) // _CELL_ROW
-    spans = _longitude_spans(centre.lon - dlon, centre.lon + dlon)
     ranges = []
     for row in range(first_row, last_row + 1):
+        low = max(south, -90 + row * CELL_DEGREES)
+        high = min(north, -90 + (row + 1) * CELL_DEGREES)
+        half = _half_width(centre.lat, angle, low, high)
         base = row * _CELL_ROW
-        for west, east in spans:
+        for west, east in _longitude_spans(centre.lon - half, centre.lon + half):
             ranges.append((base + west, base + east))
     return ranges
+
+
+def _half_width(lat: float, angle: float, low: float, high: float) -> float:
+    """How far in longitude (degrees, 180 for all) a circle of `angle` radians around latitude `lat` reaches
+    between latitudes `low` and `high`.
+
+    At latitude ψ the circle reaches Δλ with cos Δλ = (cos d − sin φ sin ψ) / (cos φ cos ψ) (the spherical law
+    of cosines, φ the centre's latitude, d the angle); Δλ grows with ψ up to ψ* = asin(sin φ / cos d), where
+    the circle is widest, and shrinks after: so within [low, high] it is widest at ψ* or the end nearer it."""
+    if angle >= math.pi / 2:
+        return 180.0
+    phi = math.radians(lat)
+    cos_phi = math.cos(phi)
+    if cos_phi < 1e-12:
+        return 180.0  # around a pole
+    ratio = math.sin(phi) / math.cos(angle)
+    widest = math.degrees(math.asin(ratio)) if abs(ratio) < 1 else math.copysign(90.0, ratio)
+    psi = math.radians(min(max(widest, low), high))
+    cos_psi = math.cos(psi)
+    if cos_psi < 1e-12:
+        return 180.0  # the circle holds the pole
+    cos_dlon = (math.cos(angle) - math.sin(phi) * math.sin(psi)) / (cos_phi * cos_psi)
+    if cos_dlon <= -1:
+        return 180.0
+    # A millionth of a degree (0.1 m) more, for rounding.
+    return min(180.0, math.degrees(math.acos(min(1.0, cos_dlon))) + 1e-6)
 
 
 def _longitude_spans(west: float, east: float) -> list[tuple[int, int]]:

@@ -1,5 +1,6 @@
 from django.urls import URLPattern, path
 
+from waymark.directory import views_public as finder
 from waymark.public import views
 
 app_name = "public"
@@ -9,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("someone-i-love/", views.someone_i_love, name="someone_i_love"),
     path("overdose/", views.overdose, name="overdose"),
     path("preparing-for-treatment/", views.preparing, name="preparing"),
-    # Issue #9 (the treatment directory) replaces this page with a search; keep the name.
-    path("find-treatment/", views.find_treatment, name="find_treatment"),
+    # The treatment finder (issue #9): a search of the facility directory, and a page per facility.
+    path("find-treatment/", finder.finder, name="find_treatment"),
+    path("find-treatment/<int:facility_id>/", finder.facility, name="facility"),
 ]

@@ -1,5 +1,6 @@
 """Public help pages, no account needed: home, the DSM-5 self-check, warning
-signs for someone you love, overdose, preparing for treatment, finding treatment.
+signs for someone you love, overdose, preparing for treatment. The treatment
+finder (/help/find-treatment/) lives in waymark.directory.views_public.
 
 English at /help/…, Spanish at /es/help/… (i18n_patterns); every page links to
 itself in the other language. Nothing a visitor enters is stored: the self-check
@@ -18,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from waymark.assess import instruments
+from waymark.directory.forms import match_me_form
 from waymark.public.checklist import CHECKLIST
 from waymark.public.forms import SelfCheckForm
 
@@ -30,11 +32,19 @@ def _language_switch(request: HttpRequest) -> dict[str, str]:
     return {"url": translate_url(request.path, other), "code": other, "name": dict(settings.LANGUAGES)[other]}
 
 
+def public_page(
+    request: HttpRequest, template: str, nav: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """A page in the public layout (public/base.html) with its link to the other language. Also used by the
+    treatment finder (waymark.directory.views_public)."""
+    context = {"nav": nav, "language_switch": _language_switch(request), **(context or {})}
+    return render(request, template, context, status=status)
+
+
 def _page(
     request: HttpRequest, template: str, nav: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
-    context = {"nav": nav, "language_switch": _language_switch(request), **(context or {})}
-    return render(request, f"public/{template}", context, status=status)
+    return public_page(request, f"public/{template}", nav, context, status)
 
 
 @require_GET
@@ -59,6 +69,9 @@ def self_check(request: HttpRequest) -> HttpResponse:
         "questions": form.questions(),
         "result": result,
         "not_counted": bool(result and any(f.code == "supervision_excluded" for f in result.flags)),
+        # "Find treatment that fits": a GET to the finder with only what the person picks in it (never the
+        # answers or the result).
+        "match_me": match_me_form() if result else None,
     }
     return _page(request, "self_check.html", "self_check", context, status=422 if form.errors else 200)
 
@@ -76,8 +89,3 @@ def overdose(request: HttpRequest) -> HttpResponse:
 @require_GET
 def preparing(request: HttpRequest) -> HttpResponse:
     return _page(request, "preparing.html", "preparing", {"checklist": CHECKLIST})
-
-
-@require_GET
-def find_treatment(request: HttpRequest) -> HttpResponse:
-    return _page(request, "find_treatment.html", "find_treatment")

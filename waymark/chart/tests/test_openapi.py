@@ -25,6 +25,8 @@ from waymark.chart import api as chart_api
 from waymark.chart.models import Episode
 from waymark.chart.tests.api_helpers import Api, problem, session_api, token_api
 from waymark.conftest import World
+from waymark.directory import api as directory_api
+from waymark.directory.tests.helpers import make_facility
 from waymark.incentives import api as incentives_api
 from waymark.labs import api as labs_api
 from waymark.meds import api as meds_api
@@ -32,12 +34,16 @@ from waymark.meds import api as meds_api
 PREFIX = "/api/v1"
 # Reference data, no patient in it: any signed-in user may read it.
 REFERENCE_DATA = {f"{PREFIX}/analytes"}
-# Anonymous by design (the public self-check; nothing stored): no security, no 401.
+# Anonymous by design (the public self-check and the treatment directory; nothing stored): no security, no 401.
 PUBLIC = {
     ("get", f"{PREFIX}/instruments"),
     ("get", f"{PREFIX}/instruments/{{code}}"),
     ("post", f"{PREFIX}/instruments/{{code}}/score"),
+    ("get", f"{PREFIX}/facilities"),
+    ("get", f"{PREFIX}/facilities/{{facility_id}}"),
 }
+# What a public read needs in its query string.
+QUERIES = {f"{PREFIX}/facilities": "?near=10001"}
 METHODS = ("get", "post", "patch", "put", "delete")
 
 
@@ -57,9 +63,16 @@ def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]
     ]
 
 
-def _fill(path: str, world: World | None = None) -> str:
+def _fill(path: str, world: World | None = None, facility_id: int = 1) -> str:
     """The path with real ids where a world exists, else with 1."""
-    ids: dict[str, object] = {"patient_id": 1, "episode_id": 1, "consent_id": 1, "specimen_id": 1, "code": "cows"}
+    ids: dict[str, object] = {
+        "patient_id": 1,
+        "episode_id": 1,
+        "consent_id": 1,
+        "specimen_id": 1,
+        "code": "cows",
+        "facility_id": facility_id,
+    }
     if world is not None:
         ids = {
             "patient_id": world.patient.pk,
@@ -67,6 +80,7 @@ def _fill(path: str, world: World | None = None) -> str:
             "consent_id": world.patient.consents.get().pk,
             "specimen_id": 1,
             "code": "cows",
+            "facility_id": facility_id,
         }
     return re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
 
@@ -87,12 +101,13 @@ class TestOpenApiDocument:
         schemathesis.openapi.from_dict(schema).validate()
 
     def test_it_lists_every_endpoint_of_every_app(self, schema: dict[str, Any]) -> None:
-        source = "".join(inspect.getsource(m) for m in (chart_api, meds_api, labs_api, incentives_api, assess_api))
+        apps = (chart_api, meds_api, labs_api, incentives_api, assess_api, directory_api)
+        source = "".join(inspect.getsource(m) for m in apps)
         declared = {
             (method, PREFIX + path) for method, path in re.findall(r'@router\.(\w+)\(\s*"([^"]+)"', source, re.S)
         }
         documented = {(method, path) for method, path, _ in _operations(schema)}
-        assert len(declared) == 28
+        assert len(declared) == 30
         assert declared == documented
 
     def test_it_names_both_ways_to_authenticate(self, schema: dict[str, Any]) -> None:
@@ -147,9 +162,11 @@ class TestDocumentedErrorsInPractice:
 
     def test_every_error_a_denied_role_gets_is_documented(self, schema: dict[str, Any], world: World) -> None:
         client = session_api(world.user("peer_moderator")).client
+        facility = make_facility("Harbor Recovery")
         for method, path, operation in _operations(schema):
             if path in REFERENCE_DATA or ((method, path) in PUBLIC and method == "get"):
-                assert _call(client, method, _fill(path)).status_code == 200
+                filled = _fill(path, facility_id=facility.pk) + QUERIES.get(path, "")
+                assert _call(client, method, filled).status_code == 200, path
                 continue
             response = _call(client, method, _fill(path, world), body={})
             status = str(response.status_code)

@@ -26,6 +26,9 @@ from waymark.care.tests import plan_helpers, session_helpers
 from waymark.chart.models import BreakGlassAccess, CareTeamMember
 from waymark.conftest import World, make_consent, sign_in
 from waymark.core import services as account_services
+from waymark.core.roles import Role
+from waymark.directory import services as directory_services
+from waymark.directory.tests.helpers import make_facility
 from waymark.incentives import services as cm_services
 from waymark.labs import services as lab_services
 from waymark.meds import services as meds_services
@@ -596,13 +599,37 @@ TABLE.update(
     }
 )
 
+# --- Directory listings (directory/) --------------------------------------------------------------
+# Program admins (Cap.LISTING_CLAIM) find and claim listings and edit the ones their program manages
+# (the table's listing is world.program's). Verifying, the advertiser label and the claims queue are for
+# directory verifiers, the instance's operators (an active staff account with is_superuser): none of the
+# table's users is one, so every role is refused (tested with a verifier in directory/tests/test_listing.py).
+# Matching a placement to the finder: Cap.PLACEMENT with the patient in scope, sent on to the finder.
+LISTING_ADMINS = {**NOBODY, "program_admin": OK}
+TABLE.update(
+    {
+        "directory:listings": row(**LISTING_ADMINS),
+        "directory:listing": row(**LISTING_ADMINS),
+        "directory:listing_claim": row(**{**NOBODY, "program_admin": INVALID}),
+        "directory:listing_edit": row(**LISTING_ADMINS),
+        "directory:listing_verify": row(**NOBODY),
+        "directory:listing_unverify": row(**NOBODY),
+        "directory:listing_advertiser": row(**NOBODY),
+        "directory:claims": row(**NOBODY),
+        "directory:claim_decide": row(**NOBODY),
+        "directory:match_placement": row(
+            **{**NOBODY, "counsellor": to("public:find_treatment"), "prescriber": to("public:find_treatment")}
+        ),
+    }
+)
+
 # --- Public help pages (public/, under i18n_patterns: /help/… and /es/help/…) -----------------
 # Open to everyone, signed in or not: nothing on them is anyone's record.
 EVERYONE = {role: OK for role in ROLES}
 TABLE.update(
     {
         f"public:{name}": row(**EVERYONE)
-        for name in ("home", "self_check", "someone_i_love", "overdose", "preparing", "find_treatment")
+        for name in ("home", "self_check", "someone_i_love", "overdose", "preparing", "find_treatment", "facility")
     }
 )
 
@@ -639,10 +666,15 @@ POST_ONLY = {
     "care:group_add_member",
     "care:group_schedule",
     "care:group_remove_member",
+    "directory:listing_claim",
+    "directory:listing_verify",
+    "directory:listing_unverify",
+    "directory:listing_advertiser",
+    "directory:claim_decide",
 }
 
 # The includes of waymark/urls.py: the API has its own tests; the app pages are walked here.
-INCLUDES = {"api/v1/", "meds/", "labs/", "incentives/", "assess/", "care/"}
+INCLUDES = {"api/v1/", "meds/", "labs/", "incentives/", "assess/", "care/", "directory/"}
 # Inside i18n_patterns (its pattern is the language prefix, "" for English).
 LOCALISED_INCLUDES = {"help/"}
 
@@ -670,6 +702,8 @@ class Targets:
     group_id: int
     group_session_id: int
     membership_id: int
+    facility_id: int  # a directory listing world.program manages
+    claim_id: int  # the outsider program's pending claim on it
 
     def url(self, name: str) -> str:
         patient = self.world.patient
@@ -749,6 +783,15 @@ class Targets:
             "care:group_add_member": [self.group_id],
             "care:group_schedule": [self.group_id],
             "care:group_remove_member": [self.group_id, self.membership_id],
+            "public:facility": [self.facility_id],
+            "directory:listing": [self.facility_id],
+            "directory:listing_claim": [self.facility_id],
+            "directory:listing_edit": [self.facility_id],
+            "directory:listing_verify": [self.facility_id],
+            "directory:listing_unverify": [self.facility_id],
+            "directory:listing_advertiser": [self.facility_id],
+            "directory:claim_decide": [self.claim_id],
+            "directory:match_placement": [self.placement_id],
             "care:aftercare": [patient.pk],
             "care:aftercare_print": [patient.pk],
             "care:preparation": [patient.pk],
@@ -839,6 +882,11 @@ def targets(world: World) -> Targets:
     group = session_helpers.make_group(world)
     membership = services_groups.add_member(world.user("counsellor"), group, patient, today - dt.timedelta(days=30))
     group_session = session_helpers.past_session(world, group)
+    # Setup only: the listing is world.program's as if a verifier had approved its claim.
+    facility = make_facility("Harbor Street Clinic", at="04101", claimed_by=world.program, claimed_at=now)
+    claim = directory_services.do_request_claim(
+        world.outsider_staff[Role.PROGRAM_ADMIN], facility, "State licence SUD-12345; call the front desk."
+    )
     return Targets(
         world,
         token.pk,
@@ -859,6 +907,8 @@ def targets(world: World) -> Targets:
         group.pk,
         group_session.pk,
         membership.pk,
+        facility.pk,
+        claim.pk,
     )
 
 

@@ -1,12 +1,15 @@
 """The public help pages: each one in English (/help/…) and Spanish (/es/help/…)
 with its key content, the help lines in the footer, a link to the same page in
 the other language, no staff navigation for anonymous visitors, no database
-work, and a Content-Security-Policy without 'unsafe-inline'."""
+work (the treatment finder's empty form included: only a search reads the
+directory), and a Content-Security-Policy without 'unsafe-inline'."""
 
 import re
 
 import pytest
 from django.test import Client
+from django.urls import reverse
+from django.utils import translation
 
 from waymark.assess import instruments
 from waymark.conftest import World, sign_in
@@ -131,15 +134,19 @@ KEY_CONTENT = {
         "Qué llevar",
         "no se guarda ni se envía nada",
     ],
+    # The treatment finder's empty search form (waymark.directory.views_public; searching is tested there).
     ("public:find_treatment", "en"): [
         "SAMHSA National Helpline",
         "Suicide & Crisis Lifeline",
+        "Search for treatment near you",
+        "ZIP code",
         "FindTreatment.gov",
         "Detox alone is not treatment",
     ],
     ("public:find_treatment", "es"): [
         "Línea Nacional de Ayuda de SAMHSA",
         "Línea de Prevención del Suicidio y Crisis",
+        "Busque tratamiento cerca de usted",
         "FindTreatment.gov",
         "La desintoxicación por sí sola no es un tratamiento",
     ],
@@ -217,6 +224,14 @@ class TestLanguages:
     def test_the_treatment_finder_keeps_its_url_name(self) -> None:
         assert url("public:find_treatment", "en") == "/help/find-treatment/"
         assert url("public:find_treatment", "es") == "/es/help/find-treatment/"
+        for lang, prefix in (("en", ""), ("es", "/es")):
+            with translation.override(lang):
+                assert reverse("public:facility", args=[12]) == f"{prefix}/help/find-treatment/12/"
+
+    def test_the_treatment_finder_searches_with_a_get_form(self, client: Client) -> None:
+        page = client.get(url("public:find_treatment", "en")).content.decode()
+        assert re.search(r'<form method="get" action="/help/find-treatment/" class="finder" role="search"', page)
+        assert '<input type="text" name="near" id="id_near"' in page
 
     def test_the_self_check_asks_the_engines_questions_in_each_language(self, client: Client) -> None:
         for lang in ("en", "es"):

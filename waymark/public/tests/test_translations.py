@@ -16,11 +16,15 @@ LOCALE = Path(settings.BASE_DIR) / "waymark" / "locale"
 PO = LOCALE / "es" / "LC_MESSAGES" / "django.po"
 MO = LOCALE / "es" / "LC_MESSAGES" / "django.mo"
 PUBLIC = Path(settings.BASE_DIR) / "waymark" / "public"
+DIRECTORY = Path(settings.BASE_DIR) / "waymark" / "directory"
+# The treatment finder's public pages (the listing pages for staff are English only).
+FINDER_TEMPLATES = ["finder.html", "facility.html", "_credits.html", "_flags.html", "_match_me.html"]
 TEMPLATES = [
     *sorted((PUBLIC / "templates").rglob("*.html")),
+    *(DIRECTORY / "templates" / "directory" / name for name in FINDER_TEMPLATES),
     Path(settings.BASE_DIR) / "waymark/core/templates/core/base.html",
 ]
-PYTHON = sorted(PUBLIC.glob("*.py"))
+PYTHON = [*sorted(PUBLIC.glob("*.py")), DIRECTORY / "forms.py", DIRECTORY / "views_public.py"]
 
 
 def _unquote(line: str) -> str:

@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from waymark.chart.demo import DEMO_ACCOUNTS, demo_password, demo_totp_key, load_demo
+from waymark.directory.demo import load_demo_directory
 
 
 class Command(BaseCommand):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo(patients=options["patients"], seed=options["seed"])
         self.stdout.write(f"{result.program.name}: {result.patients_added} synthetic patients added.")
+        load_demo_directory(self.stdout)
         if not options["quiet"]:
             self.stdout.write(logins_text())
 

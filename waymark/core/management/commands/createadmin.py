@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from waymark.core import services
+from waymark.core import audit, services
 from waymark.core.models import Program, Site
 from waymark.core.roles import Role
 
@@ -21,6 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("--time-zone", default="America/New_York")
         parser.add_argument(
             "--password-stdin", action="store_true", help="Read the password from standard input instead of prompting"
+        )
+        parser.add_argument(
+            "--directory-verifier",
+            action="store_true",
+            help="Also make them a directory verifier (the site's operator): they review programs' claims on "
+            "treatment-directory listings, mark listings verified and set the advertiser label",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -41,9 +47,17 @@ class Command(BaseCommand):
                 user = services.create_staff(
                     None, program, username=options["username"], role=Role.PROGRAM_ADMIN, password=password
                 )
+                if options["directory_verifier"]:
+                    # Verifiers are the instance's operators, not a program role (directory/services.py).
+                    user.is_superuser = True
+                    user.save(update_fields=["is_superuser"])
+                    audit.record(
+                        None, "directory_verifier_grant", program_id=program.pk, object_type="user", object_id=user.pk
+                    )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
+        verifier = " and directory verifier" if options["directory_verifier"] else ""
         self.stdout.write(
-            f"Program admin {user.username} created for {program.name}. "
+            f"Program admin{verifier} {user.username} created for {program.name}. "
             "They set up their authenticator app at first sign-in."
         )
