@@ -4,7 +4,7 @@ from typing import Any
 from django import forms
 
 from waymark.chart.models import CareTeamMember, Consent, Disclosure, Episode, LevelOfCare, Patient
-from waymark.core.models import User
+from waymark.core.models import Program, User
 
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
@@ -55,6 +55,15 @@ class PatientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = self.fields["site"].queryset.filter(program_id=program_id)  # type: ignore[attr-defined]
         self.fields["address"].widget.attrs["autocomplete"] = "off"
+        self.program_id = program_id
+
+    def clean_date_of_birth(self) -> dt.date | None:
+        # The model's check uses the server's date (UTC); the program's own day is what staff mean by "today",
+        # so in the evening in America a date that is already "today" in UTC is still in the future.
+        born = self.cleaned_data.get("date_of_birth")
+        if born is not None and born > Program.objects.get(pk=self.program_id).clinic_day():
+            raise forms.ValidationError(f"Date of birth {born:%Y-%m-%d} is in the future.")
+        return born
 
     def clean_photo_upload(self) -> Any:
         upload = self.cleaned_data.get("photo_upload")
