@@ -233,18 +233,13 @@ def _result(result: search.Result) -> ResultOut:
 
 def _services(codes: list[str]) -> list[CategoryOut]:
     """The codes by category, in the order of codes.CATEGORIES (codes a later key adds: "Other services")."""
-    by_category: dict[str, list[str]] = {}
-    for code in codes:
-        by_category.setdefault(code_key.category_of(code).slug, []).append(code)
-    ordered = [*code_key.CATEGORIES, code_key.OTHER]
     return [
         CategoryOut(
             category=category.slug,
             name=category.name,
-            codes=[CodeOut(code=c, label=search.label_of(c)) for c in by_category[category.slug]],
+            codes=[CodeOut(code=c, label=search.label_of(c)) for c in group],
         )
-        for category in ordered
-        if category.slug in by_category
+        for category, group in code_key.by_category(codes)
     ]
 
 

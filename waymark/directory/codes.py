@@ -90,6 +90,14 @@ def category_of(code: str) -> Category:
     return CATEGORY_OF_CODE.get(code, OTHER)
 
 
+def by_category(codes: Iterable[str]) -> list[tuple[Category, list[str]]]:
+    """The codes grouped by category, categories in CATEGORIES order (then "Other services"), codes as given."""
+    grouped: dict[str, list[str]] = {}
+    for code in codes:
+        grouped.setdefault(category_of(code).slug, []).append(code)
+    return [(c, grouped[c.slug]) for c in (*CATEGORIES, OTHER) if c.slug in grouped]
+
+
 def parse_service_info(text: str) -> list[list[str]]:
     """`service_code_info` as its groups: "SA DT * OP OD" → [["SA", "DT"], ["OP", "OD"]]."""
     return [group.split() for group in text.split("*") if group.split()]

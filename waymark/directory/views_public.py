@@ -198,16 +198,12 @@ def finder(request: HttpRequest) -> HttpResponse:
 
 def service_groups(facility: Facility) -> list[ServiceGroup]:
     """The facility's codes by category, in the code key's order, each labelled as the key labels it."""
-    table = search.code_table()
-    if any(code not in table for code in facility.codes):
-        search.forget_code_table()
-        table = search.code_table()
-    by_category: dict[str, list[str]] = {}
-    for code in facility.codes:
-        label = table[code][1] if code in table else code
-        by_category.setdefault(codes.category_of(code).slug, []).append(label)
-    ordered = [*codes.CATEGORIES, codes.OTHER]
-    return [ServiceGroup(category_name(c), by_category[c.slug]) for c in ordered if c.slug in by_category]
+    if any(code not in search.code_table() for code in facility.codes):
+        search.forget_code_table()  # another process may have imported a newer key
+    return [
+        ServiceGroup(category_name(category), [search.label_of(code) for code in group])
+        for category, group in codes.by_category(facility.codes)
+    ]
 
 
 def website_link(facility: Facility) -> str:
