@@ -5,8 +5,8 @@ from collections.abc import Iterable
 
 from waymark.directory import codes as code_key
 from waymark.directory import geo
-from waymark.directory.models import BITS_PER_WORD, MAX_CODES, Facility, ServiceCode
-from waymark.directory.search import code_table, forget_code_table
+from waymark.directory.models import MAX_CODES, Facility, ServiceCode
+from waymark.directory.search import code_table, forget_code_table, masks_for
 
 
 def ensure_codes(key: Iterable[tuple[str, str]]) -> dict[str, int]:
@@ -36,18 +36,10 @@ def ensure_codes(key: Iterable[tuple[str, str]]) -> dict[str, int]:
 def set_codes(facility: Facility, codes: Iterable[str]) -> None:
     """Give the facility these codes (in this order). Codes must be in the stored key."""
     ordered = list(dict.fromkeys(codes))
-    table = code_table()
-    missing = [c for c in ordered if c not in table]
-    if missing:
-        forget_code_table()
-        table = code_table()
-        missing = [c for c in ordered if c not in table]
+    words = masks_for(ordered)  # refreshes the key from the database when a code is not in it yet
+    missing = [c for c in ordered if c not in code_table()]
     if missing:
         raise ValueError(f"Not in the code key: {', '.join(missing)}.")
-    words = [0, 0, 0, 0]
-    for code in ordered:
-        bit = table[code][0]
-        words[bit // BITS_PER_WORD] |= 1 << (bit % BITS_PER_WORD)
     facility.service_codes = " ".join(ordered)
     facility.code_mask_0, facility.code_mask_1, facility.code_mask_2, facility.code_mask_3 = words
 
