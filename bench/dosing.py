@@ -31,20 +31,16 @@ printed and written to bench/results/dosing-<db>.json.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
 import uuid
 from decimal import Decimal
 from typing import Any
 
+from bench import server as web
 from bench.run import (
-    BENCH_VAR,
     RESULTS,
     ROOT,
     _database_version,
@@ -226,70 +222,10 @@ def _service(args: argparse.Namespace, nurse_name: str, patients: list[int]) -> 
 # --- (c) end to end over HTTP --------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _gunicorn(port: int) -> subprocess.Popen[bytes]:
-    """The web process as `waymark serve` starts it (waymark/core/management/commands/serve.py)."""
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "waymark.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--threads",
-        "4",
-        "--no-control-socket",
-        "--access-logfile",
-        "-",
-        "--access-logformat",
-        '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
-    ]
-    log = (BENCH_VAR / "dosing-gunicorn.log").open("w")  # its start-up and any errors, not the console
-    server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    log.close()  # the server has its own copy
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("gunicorn exited at start-up.")
-        try:
-            if _request(port, "GET", "/login/", None, {})[0] == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    _stop(server)
-    raise SystemExit("gunicorn did not answer within 60 s.")
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-
-
-def _request(port: int, method: str, path: str, body: str | None, headers: dict[str, str]) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request(method, path, body, headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
 def _http(args: argparse.Namespace, token: str, patients: list[int]) -> dict[str, Any]:
-    port = _free_port()
+    port = web.free_port()
     _log(f"(c) HTTP to gunicorn on 127.0.0.1:{port} (log in var/bench): {args.warmup} + {args.requests}")
-    server = _gunicorn(port)
+    server = web.start_gunicorn(port, "dosing")
     body = json.dumps(BODY)
     times: list[float] = []
     try:
@@ -301,14 +237,14 @@ def _http(args: argparse.Namespace, token: str, patients: list[int]) -> dict[str
             }
             path = f"/api/v1/patients/{patient_id}/administrations"
             start = time.perf_counter()
-            status, content = _request(port, "POST", path, body, headers)
+            status, content = web.request(port, "POST", path, body, headers)
             elapsed_ms = (time.perf_counter() - start) * 1000
             if status != 201:
                 raise SystemExit(f"(c) POST {path} answered {status}: {content[:300]!r}")
             if i >= args.warmup:
                 times.append(elapsed_ms)
     finally:
-        _stop(server)
+        web.stop(server)
     return {"label": WAYS[2][1], "server": "gunicorn, 2 workers × 4 threads (waymark serve's flags)", **_stats(times)}
 
 
