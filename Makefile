@@ -58,6 +58,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.care --db sqlite
 	$(BIN)/python -m bench.directory_import --db sqlite
 	$(BIN)/python -m bench.directory_search --db sqlite
+	$(BIN)/python -m bench.companion --db sqlite
 	@if bash scripts/ensure-services.sh --postgres-only; then \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.run --db postgresql && \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.dosing --db postgresql && \
@@ -65,7 +66,8 @@ bench: $(VENV)/.test-installed
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.assess --db postgresql && \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.care --db postgresql && \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.directory_import --db postgresql && \
-		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.directory_search --db postgresql; \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.directory_search --db postgresql && \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.companion --db postgresql; \
 	elif [ "$${CI:-false}" = true ]; then \
 		exit 1; \
 	else \

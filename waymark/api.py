@@ -244,6 +244,7 @@ def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _mount() -> None:
     from waymark.assess.api import router as assess_router
     from waymark.chart.api import router as chart_router
+    from waymark.companion.api import router as companion_router
     from waymark.directory.api import router as directory_router
     from waymark.incentives.api import router as incentives_router
     from waymark.labs.api import router as labs_router
@@ -255,6 +256,7 @@ def _mount() -> None:
     api.add_router("/", incentives_router)
     api.add_router("/", assess_router)
     api.add_router("/", directory_router)
+    api.add_router("/", companion_router)
 
 
 _mount()

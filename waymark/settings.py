@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "waymark.assess",
     "waymark.care",
     "waymark.directory",
+    "waymark.companion",
     "waymark.public",
 ]
 
@@ -167,6 +168,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Background work --------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# --- Email and text messages (companion reminders, care-team notices) ---------
+EMAIL_BACKEND = os.environ.get(
+    "WAYMARK_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Waymark <no-reply@localhost>")
+# Text-message reminders: a class with send_text(to, text); the console one prints
+# "SMS to ***1234: …" and sends nothing.
+WAYMARK_SMS_BACKEND = os.environ.get("WAYMARK_SMS_BACKEND", "waymark.companion.channels.ConsoleSmsBackend")
+
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
 PASSWORD_HASHERS = [
@@ -186,6 +202,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Messages live in the session, not in a readable cookie (companion messages can name a person's contacts).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -8,6 +8,7 @@ from waymark.core import views as core
 
 urlpatterns = [
     path("", chart.home, name="home"),
+    path("me/record/", chart.my_record, name="my_record"),
     path("login/", core.login_view, name="login"),
     path("login/verify/", core.mfa_verify, name="mfa_verify"),
     path("login/setup/", core.mfa_setup, name="mfa_setup"),
@@ -42,6 +43,7 @@ urlpatterns = [
     path("assess/", include("waymark.assess.urls")),
     path("care/", include("waymark.care.urls")),
     path("directory/", include("waymark.directory.urls")),
+    path("companion/", include("waymark.companion.urls")),
     path("api/v1/", api.urls),
 ]
 # Public help pages: English at /help/…, Spanish at /es/help/….

@@ -40,6 +40,7 @@ from waymark.chart.models import (
     Patient,
 )
 from waymark.chart.search import search_patients
+from waymark.companion import services_data as companion_data
 from waymark.core import services as account_services
 from waymark.core.roles import Cap
 from waymark.core.types import AuthedRequest
@@ -73,6 +74,14 @@ def patient_for_request(
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if not user.is_staff_member:
+        # A person with the recovery companion starts there; a self-guided person without it sets it up; a
+        # program patient who has not set it up sees their record (also at "my_record", linked from the companion).
+        from waymark.companion.models import CompanionProfile
+
+        if CompanionProfile.objects.filter(user=user).exists():
+            return redirect("companion:home")
+        if not Patient.objects.filter(user=user).exists():
+            return redirect("companion:start")
         return my_record(request)
     context: dict[str, Any] = {"nav": "home", "program": user.program}
     if user.can(Cap.PATIENT_SEARCH):
@@ -105,18 +114,21 @@ def home(request: AuthedRequest) -> HttpResponse:
     return render(request, "chart/dashboard.html", context)
 
 
+@login_required
 def my_record(request: AuthedRequest) -> HttpResponse:
     """A patient's own record: episodes, consents they gave, and who received their records."""
     user = request.user
+    if user.is_staff_member:
+        return redirect("home")
     patient = Patient.objects.filter(user=user).only("id").first()
     if patient is None:
-        return render(request, "chart/self_guided_home.html", {"nav": "home"})
+        return render(request, "chart/self_guided_home.html", {"nav": "my_record"})
     patient = patient_for(user, patient.pk, Need.READ, object_type="own_record")
     return render(
         request,
         "chart/my_record.html",
         {
-            "nav": "home",
+            "nav": "my_record",
             "patient": patient,
             "episodes": patient.episodes.order_by("-admitted_on"),
             "consents": patient.consents.all(),
@@ -229,6 +241,7 @@ def chart(request: AuthedRequest, patient_id: int) -> HttpResponse:
         "nav": "patients",
         "break_glass": patient.opened_by_break_glass,
         "invitation_possible": patient.user_id is None or not patient.user.has_usable_password(),  # type: ignore[union-attr]
+        "companion_panel": companion_data.care_panel(patient) if request.user.is_staff_member else None,
     }
     return render(request, "chart/chart.html", context)
 

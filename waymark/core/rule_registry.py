@@ -11,6 +11,10 @@ from waymark.assess.placement import RULE_INFO as PLACEMENT_RULES
 from waymark.care.confidentiality import RULE_INFO as NOTE_RULES
 from waymark.care.intensity import RULE_INFO as INTENSITY_RULES
 from waymark.care.schedules import RULE_INFO as CARE_RULES
+from waymark.companion.crisis import RULE_INFO as CRISIS_RULES
+from waymark.companion.insights import RULE_INFO as INSIGHT_RULES
+from waymark.companion.progress import RULE_INFO as PROGRESS_RULES
+from waymark.companion.reminders import RULE_INFO as REMINDER_RULES
 from waymark.core.rule_info import RuleInfo
 from waymark.directory.codes import RULE_INFO as DIRECTORY_RULES
 from waymark.incentives.schedules import RULE_INFO as INCENTIVES_RULES
@@ -106,6 +110,10 @@ RULES: tuple[RuleInfo, ...] = (
     + INTENSITY_RULES
     + NOTE_RULES
     + DIRECTORY_RULES
+    + PROGRESS_RULES
+    + INSIGHT_RULES
+    + CRISIS_RULES
+    + REMINDER_RULES
 )
 
 

@@ -24,6 +24,8 @@ from waymark.assess import api as assess_api
 from waymark.chart import api as chart_api
 from waymark.chart.models import Episode
 from waymark.chart.tests.api_helpers import Api, problem, session_api, token_api
+from waymark.companion import api as companion_api
+from waymark.companion.tests.conftest import start as start_companion
 from waymark.conftest import World
 from waymark.directory import api as directory_api
 from waymark.directory.tests.helpers import make_facility
@@ -101,13 +103,13 @@ class TestOpenApiDocument:
         schemathesis.openapi.from_dict(schema).validate()
 
     def test_it_lists_every_endpoint_of_every_app(self, schema: dict[str, Any]) -> None:
-        apps = (chart_api, meds_api, labs_api, incentives_api, assess_api, directory_api)
+        apps = (chart_api, meds_api, labs_api, incentives_api, assess_api, directory_api, companion_api)
         source = "".join(inspect.getsource(m) for m in apps)
         declared = {
             (method, PREFIX + path) for method, path in re.findall(r'@router\.(\w+)\(\s*"([^"]+)"', source, re.S)
         }
         documented = {(method, path) for method, path, _ in _operations(schema)}
-        assert len(declared) == 30
+        assert len(declared) == 33
         assert declared == documented
 
     def test_it_names_both_ways_to_authenticate(self, schema: dict[str, Any]) -> None:
@@ -200,13 +202,18 @@ def _fuzz_strategy(schema: dict[str, Any], world: World) -> st.SearchStrategy[An
 
 
 class TestFuzzing:
-    @pytest.mark.parametrize("role", ["program_admin", "counsellor", "nurse"])
+    @pytest.mark.parametrize("role", ["program_admin", "counsellor", "nurse", "patient"])
     def test_no_input_makes_the_server_fail(self, schema: dict[str, Any], world: World, role: str) -> None:
         """Generated valid and invalid input on real ids: never a 5xx, every error a documented problem.
 
         The program admin reaches every chart and records disclosures; the counsellor
-        works from a care team and may break the glass; the nurse doses at the window."""
-        api: Api = token_api(world.user(role))
+        works from a care team and may break the glass; the nurse doses at the window;
+        the patient uses the companion (check-ins and journal entries)."""
+        if role == "patient":  # patients have no API tokens: a signed-in session, as the installed app uses
+            start_companion(world.user(role))
+            api: Api = session_api(world.user(role))
+        else:
+            api = token_api(world.user(role))
         strategy = _fuzz_strategy(schema, world)
 
         @settings(

@@ -8,6 +8,7 @@ covered by their own tests. The medication pages (meds/) are named "meds:<name>"
 """
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,9 @@ from waymark.care import services_groups
 from waymark.care.models import PlannedTransition
 from waymark.care.tests import plan_helpers, session_helpers
 from waymark.chart.models import BreakGlassAccess, CareTeamMember
+from waymark.companion import services as companion_services
+from waymark.companion.models import MeetingLog, PlanItem, RelapsePlan, SupportContact
+from waymark.companion.tests.conftest import start as start_companion
 from waymark.conftest import World, make_consent, sign_in
 from waymark.core import services as account_services
 from waymark.core.roles import Role
@@ -129,9 +133,10 @@ TABLE: dict[str, dict[str, str]] = {
         privacy_officer=to("mfa_verify"),
     ),
     # Everyone signed in has a home: the dashboard, or a patient's own record.
+    # A patient who uses the companion starts there; "My record" has its own page.
     "home": row(
         anonymous=LOGIN,
-        patient=OK,
+        patient=to("companion:home"),
         counsellor=OK,
         nurse=OK,
         prescriber=OK,
@@ -633,6 +638,66 @@ TABLE.update(
     }
 )
 
+# --- Recovery companion (companion/) ----------------------------------------------------------------
+# The person's own pages: only a patient account (here world.patient's, with the companion set up); staff
+# never open them (they see what a person shares on the chart). The help-now page, the manifest, the
+# service worker and the offline page are open to everyone: nothing on them is anyone's record.
+# The care-team pages go through the chart's access helper: chart readers with the patient in scope.
+PERSON_ONLY = {**NOBODY, "patient": OK}
+CHART_WRITERS = ("counsellor", "prescriber", "program_admin")
+TABLE.update(
+    {
+        **{
+            f"companion:{name}": row(**PERSON_ONLY)
+            for name in (
+                "home",
+                "milestones",
+                "more",
+                "check_in",
+                "history",
+                "journal",
+                "journal_new",
+                "journal_entry",
+                "plan",
+                "plan_reasons",
+                "plan_item_new",
+                "plan_item_edit",
+                "contacts",
+                "contact_new",
+                "contact_edit",
+                "meetings",
+                "insights",
+                "settings",
+                "sharing",
+                "reminders",
+                "my_data",
+                "export_json",
+                "export_html",
+                "delete_account",
+            )
+        },
+        "companion:start": row(**{**NOBODY, "patient": to("companion:home")}),
+        "my_record": row(**{**dict.fromkeys(ROLES, to("home")), "anonymous": LOGIN, "patient": OK}),
+        "companion:journal_share": row(**{**NOBODY, "patient": to("companion:journal_entry")}),
+        "companion:plan_item_remove": row(**{**NOBODY, "patient": to("companion:plan")}),
+        "companion:plan_share": row(**{**NOBODY, "patient": to("companion:plan")}),
+        "companion:contact_remove": row(**{**NOBODY, "patient": to("companion:contacts")}),
+        "companion:meeting_remove": row(**{**NOBODY, "patient": to("companion:meetings")}),
+        **{f"companion:{name}": row(**EVERYONE) for name in ("crisis", "manifest", "service_worker", "offline")},
+        "companion:care_trends": row(**{**CHART_READERS, "patient": DENY}),
+        "companion:care_alerts": row(**{**CHART_READERS, "patient": DENY}),
+        # Marking an alert handled changes the record: chart writers (a dispensing nurse reads only).
+        "companion:care_acknowledge": row(
+            **{
+                **CHART_READERS,
+                "patient": DENY,
+                "nurse": DENY,
+                **dict.fromkeys(CHART_WRITERS, to("companion:care_trends")),
+            }
+        ),
+    }
+)
+
 # Pages that only take POST (a GET answers 405).
 POST_ONLY = {
     "logout",
@@ -671,10 +736,16 @@ POST_ONLY = {
     "directory:listing_unverify",
     "directory:listing_advertiser",
     "directory:claim_decide",
+    "companion:journal_share",
+    "companion:plan_item_remove",
+    "companion:plan_share",
+    "companion:contact_remove",
+    "companion:meeting_remove",
+    "companion:care_acknowledge",
 }
 
 # The includes of waymark/urls.py: the API has its own tests; the app pages are walked here.
-INCLUDES = {"api/v1/", "meds/", "labs/", "incentives/", "assess/", "care/", "directory/"}
+INCLUDES = {"api/v1/", "meds/", "labs/", "incentives/", "assess/", "care/", "directory/", "companion/"}
 # Inside i18n_patterns (its pattern is the language prefix, "" for English).
 LOCALISED_INCLUDES = {"help/"}
 
@@ -704,6 +775,7 @@ class Targets:
     membership_id: int
     facility_id: int  # a directory listing world.program manages
     claim_id: int  # the outsider program's pending claim on it
+    companion: dict[str, int]  # the patient's own companion objects: journal entry, plan item, contact, meeting, alert
 
     def url(self, name: str) -> str:
         patient = self.world.patient
@@ -784,6 +856,15 @@ class Targets:
             "care:group_schedule": [self.group_id],
             "care:group_remove_member": [self.group_id, self.membership_id],
             "public:facility": [self.facility_id],
+            "companion:journal_entry": [self.companion["entry"]],
+            "companion:journal_share": [self.companion["entry"]],
+            "companion:plan_item_edit": [self.companion["item"]],
+            "companion:plan_item_remove": [self.companion["item"]],
+            "companion:contact_edit": [self.companion["contact"]],
+            "companion:contact_remove": [self.companion["contact"]],
+            "companion:meeting_remove": [self.companion["meeting"]],
+            "companion:care_trends": [patient.pk],
+            "companion:care_acknowledge": [patient.pk, self.companion["alert"]],
             "directory:listing": [self.facility_id],
             "directory:listing_claim": [self.facility_id],
             "directory:listing_edit": [self.facility_id],
@@ -909,7 +990,22 @@ def targets(world: World) -> Targets:
         membership.pk,
         facility.pk,
         claim.pk,
+        _companion_objects(world),
     )
+
+
+def _companion_objects(world: World) -> dict[str, int]:
+    """world.patient uses the companion: one of each object the companion's URLs point at."""
+    user = world.user("patient")
+    profile = start_companion(user)
+    entry = companion_services.write_journal(user, profile, text="A good day.", client_id=uuid.uuid4()).entry
+    plan = RelapsePlan.objects.create(user=user)  # setup only
+    item = PlanItem.objects.create(plan=plan, kind="trigger", text="Payday", coping="Pay bills first")
+    contact = SupportContact.objects.create(user=user, name="Sam", role="sponsor", phone="207-555-0111")
+    meeting = MeetingLog.objects.create(user=user, day=profile.recovery_started_on, kind="na")
+    alert = companion_services.raise_alert(world.patient, "early_warning", profile.recovery_started_on, "Matrix")
+    assert alert is not None
+    return {"entry": entry.pk, "item": item.pk, "contact": contact.pk, "meeting": meeting.pk, "alert": alert.pk}
 
 
 def client_for(role: str, world: World) -> Client:
@@ -973,7 +1069,10 @@ class TestUrlRoleMatrix:
 
     @pytest.mark.parametrize("url_name", sorted(POST_ONLY - {"logout"}))
     def test_it_refuses_get_on_post_only_pages(self, url_name: str, world: World, targets: Targets) -> None:
-        response = client_for("program_admin", world).get(targets.url(url_name))
+        # The person's own companion pages are asked by the person (staff are refused before the method).
+        person_page = url_name.startswith("companion:") and url_name != "companion:care_acknowledge"
+        role = "patient" if person_page else "program_admin"
+        response = client_for(role, world).get(targets.url(url_name))
         assert response.status_code == 405
 
     def test_every_page_is_in_the_table(self) -> None:

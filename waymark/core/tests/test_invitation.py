@@ -97,7 +97,9 @@ class TestSelfGuidedSignUp:
         assert response.status_code == 302
         user = User.objects.get(username="morning-light")
         assert (user.role, user.program_id) == ("patient", None)
-        home = client.get(reverse("home"))
+        # They land on the set-up of their recovery companion.
+        home = client.get(reverse("home"), follow=True)
+        assert home.redirect_chain == [(reverse("companion:start"), 302)]
         assert "Your account is private to you" in home.content.decode()
         # Self-guided people have no staff pages.
         assert client.get(reverse("patient_list")).status_code == 403

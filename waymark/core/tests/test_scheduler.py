@@ -20,9 +20,10 @@ class TestScheduler:
             "core.clear_expired_sessions",
             "meds.close_clinic_days",
             "incentives.award_attendance",
+            "companion.send_due_reminders",
         }
         assert again == []
-        assert DBTaskResult.objects.count() == 4
+        assert DBTaskResult.objects.count() == 5
 
     def test_a_daily_job_waits_for_its_hour(self) -> None:
         started = scheduler.run_due(EVENING_BEFORE.replace(hour=1))
@@ -35,6 +36,7 @@ class TestScheduler:
             "core.clear_expired_sessions",
             "meds.close_clinic_days",
             "incentives.award_attendance",
+            "companion.send_due_reminders",
         ]
 
 

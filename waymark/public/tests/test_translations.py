@@ -1,7 +1,7 @@
 """The Spanish catalogue: every message in the .po is translated, the compiled .mo
 says the same (a stale .mo fails here), and every translatable string of the
-public pages and the page frame is in the .po (a string added without
-`makemessages` fails here)."""
+public pages, the recovery companion's pages and the page frame is in the .po (a
+string added without `makemessages` fails here)."""
 
 import ast
 import re
@@ -17,14 +17,29 @@ PO = LOCALE / "es" / "LC_MESSAGES" / "django.po"
 MO = LOCALE / "es" / "LC_MESSAGES" / "django.mo"
 PUBLIC = Path(settings.BASE_DIR) / "waymark" / "public"
 DIRECTORY = Path(settings.BASE_DIR) / "waymark" / "directory"
+COMPANION = Path(settings.BASE_DIR) / "waymark" / "companion"
 # The treatment finder's public pages (the listing pages for staff are English only).
 FINDER_TEMPLATES = ["finder.html", "facility.html", "_credits.html", "_flags.html", "_match_me.html"]
 TEMPLATES = [
     *sorted((PUBLIC / "templates").rglob("*.html")),
     *(DIRECTORY / "templates" / "directory" / name for name in FINDER_TEMPLATES),
+    # The companion's pages for the person (care_*.html and _care_panel.html are staff pages, in English).
+    *(
+        path
+        for path in sorted((COMPANION / "templates" / "companion").glob("*.html"))
+        if not path.name.startswith(("care_", "_care_"))
+    ),
     Path(settings.BASE_DIR) / "waymark/core/templates/core/base.html",
 ]
-PYTHON = [*sorted(PUBLIC.glob("*.py")), DIRECTORY / "forms.py", DIRECTORY / "views_public.py"]
+COMPANION_PYTHON = ["forms_*.py", "views_*.py", "services_*.py", "insight_words.py", "today.py", "tasks.py"]
+PYTHON = [
+    *sorted(PUBLIC.glob("*.py")),
+    DIRECTORY / "forms.py",
+    DIRECTORY / "views_public.py",
+    *(path for pattern in COMPANION_PYTHON for path in sorted(COMPANION.glob(pattern))),
+]
+# The calls whose first argument is a message (the singular, for ngettext).
+GETTEXT_NAMES = ("_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy")
 
 
 def _unquote(line: str) -> str:
@@ -72,6 +87,8 @@ def test_the_compiled_catalogue_matches_the_po(entry: dict[str, str]) -> None:
     with translation.override("es"):
         if "msgid_plural" in entry:
             assert translation.ngettext(entry["msgid"], entry["msgid_plural"], 1) == entry["msgstr[0]"]
+            # Spanish has three plural forms (n == 1, millions, the rest): 5 uses the third.
+            assert translation.ngettext(entry["msgid"], entry["msgid_plural"], 5) == entry["msgstr[2]"]
         elif "msgctxt" in entry:
             assert translation.pgettext(entry["msgctxt"], entry["msgid"]) == entry["msgstr"]
         else:
@@ -89,7 +106,7 @@ def _python_messages(path: Path) -> set[str]:
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
-            and node.func.id in ("_", "gettext")
+            and node.func.id in GETTEXT_NAMES
             and node.args
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)

@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from waymark.chart.demo import DEMO_ACCOUNTS, demo_password, demo_totp_key, load_demo
+from waymark.companion.demo import SELF_GUIDED_USERNAME, load_demo_companion
 from waymark.directory.demo import load_demo_directory
 
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         result = load_demo(patients=options["patients"], seed=options["seed"])
         self.stdout.write(f"{result.program.name}: {result.patients_added} synthetic patients added.")
         load_demo_directory(self.stdout)
+        load_demo_companion(self.stdout)
         if not options["quiet"]:
             self.stdout.write(logins_text())
 
@@ -36,5 +38,9 @@ def logins_text() -> str:
         if role.is_staff_role:
             secret = base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode()
         lines.append(f"  {username:<11} {demo_password(username):<27} {secret}")
+    lines.append(
+        f"  {SELF_GUIDED_USERNAME:<11} {demo_password(SELF_GUIDED_USERNAME):<27} "
+        "(self-guided: the recovery companion only)"
+    )
     lines.append("  Current 6-digit code for a demo account: waymark democode USERNAME")
     return "\n".join(lines)
