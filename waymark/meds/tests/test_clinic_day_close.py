@@ -16,7 +16,15 @@ from waymark.meds.tests.conftest import dose_input, order_methadone, past_doses,
 pytestmark = pytest.mark.django_db
 
 
+def _open_every_day(world: World) -> None:
+    """The default closes the clinic on Sundays (take-home days): without this, a test that closes "today"
+    marks nobody missed when it runs on a Sunday in the program's zone."""
+    world.program.rule_settings = {"meds.take_home.closure_days": []}
+    world.program.save()
+
+
 def _setup(world: World, last_dose_days_ago: int) -> tuple[MedicationOrder, dt.date]:
+    _open_every_day(world)
     order = order_methadone(world, world.patient)
     day = today(world.patient)
     past_doses(order, [day - dt.timedelta(days=last_dose_days_ago)], world.user(Role.NURSE))
@@ -25,6 +33,7 @@ def _setup(world: World, last_dose_days_ago: int) -> tuple[MedicationOrder, dt.d
 
 class TestCloseClinicDay:
     def test_marks_each_undosed_slot_missed_once(self, world: World) -> None:
+        _open_every_day(world)
         order = order_methadone(world, world.patient, slots=("60", "40"))
         day = today(world.patient)
         past_doses(order, [day - dt.timedelta(days=1)], world.user(Role.NURSE))
@@ -54,9 +63,7 @@ class TestCloseClinicDay:
         assert AuditEvent.objects.filter(action="hold", patient_id=world.patient.pk, actor__isnull=True).exists()
 
     def test_take_home_days_are_not_missed(self, world: World) -> None:
-        world.program.rule_settings = {"meds.take_home.closure_days": []}  # open every day
-        world.program.save()
-        order, day = _setup(world, last_dose_days_ago=1)
+        order, day = _setup(world, last_dose_days_ago=1)  # open every day
         services.record_administration(world.user(Role.NURSE), world.patient, dose_input())
         services.record_eligibility(
             world.user(Role.PRESCRIBER),
