@@ -59,6 +59,8 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.directory_import --db sqlite
 	$(BIN)/python -m bench.directory_search --db sqlite
 	$(BIN)/python -m bench.companion --db sqlite
+	$(BIN)/python -m bench.community --db sqlite
+	$(BIN)/python -m bench.community --db sqlite --poll-every 10
 	@if bash scripts/ensure-services.sh --postgres-only; then \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.run --db postgresql && \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.dosing --db postgresql && \
@@ -67,7 +69,9 @@ bench: $(VENV)/.test-installed
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.care --db postgresql && \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.directory_import --db postgresql && \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.directory_search --db postgresql && \
-		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.companion --db postgresql; \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.companion --db postgresql && \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.community --db postgresql && \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.community --db postgresql --poll-every 10; \
 	elif [ "$${CI:-false}" = true ]; then \
 		exit 1; \
 	else \

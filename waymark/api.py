@@ -244,6 +244,7 @@ def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _mount() -> None:
     from waymark.assess.api import router as assess_router
     from waymark.chart.api import router as chart_router
+    from waymark.community.api import router as community_router
     from waymark.companion.api import router as companion_router
     from waymark.directory.api import router as directory_router
     from waymark.incentives.api import router as incentives_router
@@ -257,6 +258,7 @@ def _mount() -> None:
     api.add_router("/", assess_router)
     api.add_router("/", directory_router)
     api.add_router("/", companion_router)
+    api.add_router("/", community_router)
 
 
 _mount()

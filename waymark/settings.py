@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "waymark.care",
     "waymark.directory",
     "waymark.companion",
+    "waymark.community",
     "waymark.public",
 ]
 
@@ -182,6 +183,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Waymark <no-reply@loc
 # Text-message reminders: a class with send_text(to, text); the console one prints
 # "SMS to ***1234: …" and sends nothing.
 WAYMARK_SMS_BACKEND = os.environ.get("WAYMARK_SMS_BACKEND", "waymark.companion.channels.ConsoleSmsBackend")
+
+# --- Peer groups -------------------------------------------------------------
+# How often an open group board asks for new messages (seconds). Each open board costs one request per interval;
+# docs/performance.md has what a 2-core server sustains at 3 s and at longer intervals.
+WAYMARK_BOARD_POLL_SECONDS = envint("WAYMARK_BOARD_POLL_SECONDS", 3)
+if not 1 <= WAYMARK_BOARD_POLL_SECONDS <= 60:
+    raise ImproperlyConfigured("WAYMARK_BOARD_POLL_SECONDS must be between 1 and 60.")
 
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

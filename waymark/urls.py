@@ -44,6 +44,7 @@ urlpatterns = [
     path("care/", include("waymark.care.urls")),
     path("directory/", include("waymark.directory.urls")),
     path("companion/", include("waymark.companion.urls")),
+    path("community/", include("waymark.community.urls")),
     path("api/v1/", api.urls),
 ]
 # Public help pages: English at /help/…, Spanish at /es/help/….

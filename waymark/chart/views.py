@@ -111,6 +111,10 @@ def home(request: AuthedRequest) -> HttpResponse:
         context["unreviewed_break_glass"] = BreakGlassAccess.objects.filter(
             patient__program_id=user.program_pk, reviewed_at__isnull=True
         ).count()
+    if user.can(Cap.COMMUNITY_MODERATE):
+        from waymark.community.services import moderated_groups
+
+        context["moderated_groups"] = moderated_groups(user)
     return render(request, "chart/dashboard.html", context)
 
 

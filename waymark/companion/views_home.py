@@ -29,12 +29,20 @@ def home(request: AuthedRequest, profile: CompanionProfile) -> HttpResponse:
     celebration = services_home.celebrate(user, today_mod.unseen_milestones(user, recovery))
     patient = services.patient_of(user)
     plan = today_mod.today_plan(user, profile, today, patient)
+    # "I need support now" from someone in the person's peer groups, not opened yet (the peer groups app).
+    from waymark.community.services import unseen_support_alerts
+
+    support_asks = unseen_support_alerts(user)
     services.audit_read(user, "companion_home")
-    return render(
-        request,
-        "companion/home.html",
-        {"section": "home", "profile": profile, "recovery": recovery, "celebration": celebration, "plan": plan},
-    )
+    context = {
+        "section": "home",
+        "profile": profile,
+        "recovery": recovery,
+        "celebration": celebration,
+        "plan": plan,
+        "support_asks": support_asks,
+    }
+    return render(request, "companion/home.html", context)
 
 
 # --- First-time set-up ----------------------------------------------------------------------------------

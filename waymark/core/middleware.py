@@ -77,7 +77,9 @@ class StaffIdleLogoffMiddleware:
                 return _redirect(request, reverse("login"))
             # Refreshing the time at most every LAST_SEEN_REFRESH seconds spares a
             # session write on most requests; the logoff may come that much early.
-            if last is None or now - float(last) > LAST_SEEN_REFRESH:
+            # A page's own background polling (the peer-group board sends X-Waymark-Poll) is not activity.
+            polling = request.headers.get("X-Waymark-Poll") == "1"
+            if last is None or (now - float(last) > LAST_SEEN_REFRESH and not polling):
                 request.session["last_seen"] = now
         return self.get_response(request)
 

@@ -25,10 +25,11 @@ from waymark.care import services_groups
 from waymark.care.models import PlannedTransition
 from waymark.care.tests import plan_helpers, session_helpers
 from waymark.chart.models import BreakGlassAccess, CareTeamMember
+from waymark.community import services as community_services
 from waymark.companion import services as companion_services
 from waymark.companion.models import MeetingLog, PlanItem, RelapsePlan, SupportContact
 from waymark.companion.tests.conftest import start as start_companion
-from waymark.conftest import World, make_consent, sign_in
+from waymark.conftest import World, make_consent, make_patient, make_user, sign_in
 from waymark.core import services as account_services
 from waymark.core.roles import Role
 from waymark.directory import services as directory_services
@@ -698,6 +699,39 @@ TABLE.update(
     }
 )
 
+# --- Peer support groups (community/) -------------------------------------------------------------
+# The table's group is a cohort of world.program: world.patient is a member, the peer moderator its
+# moderator, and another patient (casey) posted the message. Nobody else reads it, staff included (404).
+# Counsellors and program admins make program groups and add people; they see member counts only.
+GROUP_PEOPLE = {**NOBODY, "patient": OK, "peer_moderator": OK}
+COHORT_STAFF = {**NOBODY, "counsellor": OK, "program_admin": OK}
+TABLE.update(
+    {
+        "community:groups": row(**{**GROUP_PEOPLE, "counsellor": OK, "program_admin": OK}),
+        "community:join": row(**GROUP_PEOPLE),
+        "community:pair_new": row(**{**NOBODY, "patient": OK}),
+        "community:open_new": row(**{**NOBODY, "peer_moderator": OK}),
+        "community:program_groups": row(**COHORT_STAFF),
+        "community:cohort_new": row(**COHORT_STAFF),
+        "community:cohort_members": row(**COHORT_STAFF),
+        # One's own list of blocked people (empty for anyone who never blocked someone).
+        "community:blocks": row(**{**EVERYONE, "anonymous": LOGIN}),
+        "community:unblock": row(**{**dict.fromkeys(ROLES, to("community:blocks")), "anonymous": LOGIN}),
+        **{
+            f"community:{name}": row(**GROUP_PEOPLE)
+            for name in ("board", "messages", "report", "profile", "leave", "guidelines")
+        },
+        "community:post": row(**{**GROUP_PEOPLE, "patient": INVALID, "peer_moderator": INVALID}),
+        "community:react": row(**{**GROUP_PEOPLE, "patient": INVALID, "peer_moderator": INVALID}),
+        "community:block": row(**{**NOBODY, "patient": to("community:board"), "peer_moderator": to("community:board")}),
+        "community:moderation": row(**{**NOBODY, "peer_moderator": OK}),
+        **{
+            f"community:{name}": row(**{**NOBODY, "peer_moderator": to("community:moderation")})
+            for name in ("hide", "unhide", "mute", "unmute", "remove", "dismiss")
+        },
+    }
+)
+
 # Pages that only take POST (a GET answers 405).
 POST_ONLY = {
     "logout",
@@ -742,10 +776,20 @@ POST_ONLY = {
     "companion:contact_remove",
     "companion:meeting_remove",
     "companion:care_acknowledge",
+    "community:unblock",
+    "community:post",
+    "community:react",
+    "community:block",
+    "community:hide",
+    "community:unhide",
+    "community:mute",
+    "community:unmute",
+    "community:remove",
+    "community:dismiss",
 }
 
 # The includes of waymark/urls.py: the API has its own tests; the app pages are walked here.
-INCLUDES = {"api/v1/", "meds/", "labs/", "incentives/", "assess/", "care/", "directory/", "companion/"}
+INCLUDES = {"api/v1/", "meds/", "labs/", "incentives/", "assess/", "care/", "directory/", "companion/", "community/"}
 # Inside i18n_patterns (its pattern is the language prefix, "" for English).
 LOCALISED_INCLUDES = {"help/"}
 
@@ -776,6 +820,7 @@ class Targets:
     facility_id: int  # a directory listing world.program manages
     claim_id: int  # the outsider program's pending claim on it
     companion: dict[str, int]  # the patient's own companion objects: journal entry, plan item, contact, meeting, alert
+    community: dict[str, int]  # a cohort group with world.patient and the peer moderator, casey's message, ...
 
     def url(self, name: str) -> str:
         patient = self.world.patient
@@ -864,6 +909,29 @@ class Targets:
             "companion:contact_remove": [self.companion["contact"]],
             "companion:meeting_remove": [self.companion["meeting"]],
             "companion:care_trends": [patient.pk],
+            **{
+                f"community:{name}": [self.community["group"]]
+                for name in (
+                    "board",
+                    "messages",
+                    "post",
+                    "profile",
+                    "leave",
+                    "guidelines",
+                    "moderation",
+                    "cohort_members",
+                )
+            },
+            **{
+                f"community:{name}": [self.community["group"], self.community["message"]]
+                for name in ("react", "report", "hide", "unhide")
+            },
+            **{
+                f"community:{name}": [self.community["group"], self.community["member"]]
+                for name in ("block", "mute", "unmute", "remove")
+            },
+            "community:dismiss": [self.community["group"], self.community["report"]],
+            "community:unblock": [self.community["casey"]],
             "companion:care_acknowledge": [patient.pk, self.companion["alert"]],
             "directory:listing": [self.facility_id],
             "directory:listing_claim": [self.facility_id],
@@ -991,7 +1059,28 @@ def targets(world: World) -> Targets:
         facility.pk,
         claim.pk,
         _companion_objects(world),
+        _community_objects(world),
     )
+
+
+def _community_objects(world: World) -> dict[str, int]:
+    """A cohort group: world.patient a member, the peer moderator its moderator, casey's message reported."""
+    counsellor = world.user("counsellor")
+    casey = make_user(world.program, Role.PATIENT, "casey")
+    make_patient(world.program, "HR-9", "Casey", "Rowe", user=casey)
+    group = community_services.create_cohort_group(counsellor, "Matrix group")
+    dana = community_services.add_to_cohort(counsellor, group, world.user("patient"))
+    community_services.add_to_cohort(counsellor, group, world.user("peer_moderator"), moderator=True)
+    casey_member = community_services.add_to_cohort(counsellor, group, casey)
+    message = community_services.post_message(casey_member, "Hello all", client_id=uuid.uuid4()).message
+    report = community_services.report_message(dana, message.pk, "unkind")
+    return {
+        "group": group.pk,
+        "message": message.pk,
+        "member": casey_member.pk,
+        "report": report.pk,
+        "casey": casey.pk,
+    }
 
 
 def _companion_objects(world: World) -> dict[str, int]:
@@ -1070,8 +1159,11 @@ class TestUrlRoleMatrix:
     @pytest.mark.parametrize("url_name", sorted(POST_ONLY - {"logout"}))
     def test_it_refuses_get_on_post_only_pages(self, url_name: str, world: World, targets: Targets) -> None:
         # The person's own companion pages are asked by the person (staff are refused before the method).
-        person_page = url_name.startswith("companion:") and url_name != "companion:care_acknowledge"
-        role = "patient" if person_page else "program_admin"
+        person_page = url_name.startswith(("companion:", "community:")) and url_name != "companion:care_acknowledge"
+        moderator_page = url_name in {
+            f"community:{n}" for n in ("hide", "unhide", "mute", "unmute", "remove", "dismiss")
+        }
+        role = "peer_moderator" if moderator_page else "patient" if person_page else "program_admin"
         response = client_for(role, world).get(targets.url(url_name))
         assert response.status_code == 405
 

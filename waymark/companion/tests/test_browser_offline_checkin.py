@@ -37,10 +37,14 @@ def person(db: None) -> CompanionProfile:
 
 
 class Phone:
-    """A phone-sized browser context that records script errors and CSP violations."""
+    """A browser context (phone-sized unless told) that records script errors and CSP violations; console
+    errors matching `ignore` (by default what going offline on purpose prints) are not problems."""
 
-    def __init__(self, browser: Browser) -> None:
-        self.context = browser.new_context(locale="en-US", **PHONE)  # type: ignore[arg-type]
+    def __init__(
+        self, browser: Browser, device: dict[str, Any] | None = None, ignore: re.Pattern[str] | None = OFFLINE_NOISE
+    ) -> None:
+        self.ignore = ignore
+        self.context = browser.new_context(locale="en-US", **(device or PHONE))
         self.page = self.context.new_page()
         self.problems: list[str] = []
         self.page.on("console", self._console)
@@ -49,7 +53,7 @@ class Phone:
         self.page.add_init_script(CSP_LISTENER)
 
     def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error" and not OFFLINE_NOISE.search(message.text):
+        if message.type == "error" and not (self.ignore and self.ignore.search(message.text)):
             self.problems.append(f"console: {message.text} ({message.location.get('url', '')})")
 
 

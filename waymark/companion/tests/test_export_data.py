@@ -209,6 +209,10 @@ class TestExtensionPoint:
         html = download(person_client, HTML_URL).content.decode()
         assert "Peer group posts" in html and f"hi from {self_guided_profile.user_id}" in html
 
+    def test_the_peer_groups_add_their_part(self) -> None:
+        assert [e.__module__ for e in services_data.EXPORTERS] == ["waymark.community.exports"]
+        assert [e.__module__ for e in services_data.ERASERS] == ["waymark.community.exports"]
+
 
 class TestPage:
     def test_a_self_guided_person_can_download_and_delete(self, person_client: Client) -> None:

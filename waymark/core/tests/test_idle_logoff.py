@@ -94,3 +94,16 @@ class TestIdleLogoff:
         before = time.time()
         client.get(reverse("patient_list"))
         assert client.session["last_seen"] >= before
+
+
+class TestBackgroundPolling:
+    def test_a_pages_own_polling_does_not_keep_a_staff_session_alive(self, world: World, as_role) -> None:
+        client: Client = as_role("nurse")
+        assert client.get(reverse("patient_list")).status_code == 200
+        last_seen_ago(client, 10 * 60)
+        for _ in range(3):  # a board left open polls; the person is not there
+            client.get(reverse("home"), headers={"X-Waymark-Poll": "1"})
+        last_seen = client.session["last_seen"]
+        assert time.time() - last_seen >= 10 * 60 - 5
+        last_seen_ago(client, 16 * 60)
+        assert client.get(reverse("home"), headers={"X-Waymark-Poll": "1"})["Location"] == reverse("login")

@@ -1,6 +1,7 @@
 """The Spanish catalogue: every message in the .po is translated, the compiled .mo
 says the same (a stale .mo fails here), and every translatable string of the
-public pages, the recovery companion's pages and the page frame is in the .po (a
+public pages, the recovery companion's pages, the peer support groups (all their
+pages, the program staff's ones included) and the page frame is in the .po (a
 string added without `makemessages` fails here)."""
 
 import ast
@@ -18,6 +19,7 @@ MO = LOCALE / "es" / "LC_MESSAGES" / "django.mo"
 PUBLIC = Path(settings.BASE_DIR) / "waymark" / "public"
 DIRECTORY = Path(settings.BASE_DIR) / "waymark" / "directory"
 COMPANION = Path(settings.BASE_DIR) / "waymark" / "companion"
+COMMUNITY = Path(settings.BASE_DIR) / "waymark" / "community"
 # The treatment finder's public pages (the listing pages for staff are English only).
 FINDER_TEMPLATES = ["finder.html", "facility.html", "_credits.html", "_flags.html", "_match_me.html"]
 TEMPLATES = [
@@ -29,14 +31,18 @@ TEMPLATES = [
         for path in sorted((COMPANION / "templates" / "companion").glob("*.html"))
         if not path.name.startswith(("care_", "_care_"))
     ),
+    # The peer support groups: all their pages are translated, the program staff's (program_groups, cohort_*) too.
+    *sorted((COMMUNITY / "templates" / "community").glob("*.html")),
     Path(settings.BASE_DIR) / "waymark/core/templates/core/base.html",
 ]
 COMPANION_PYTHON = ["forms_*.py", "views_*.py", "services_*.py", "insight_words.py", "today.py", "tasks.py"]
+COMMUNITY_PYTHON = ["forms_*.py", "views_*.py", "services.py", "exports.py"]
 PYTHON = [
     *sorted(PUBLIC.glob("*.py")),
     DIRECTORY / "forms.py",
     DIRECTORY / "views_public.py",
     *(path for pattern in COMPANION_PYTHON for path in sorted(COMPANION.glob(pattern))),
+    *(path for pattern in COMMUNITY_PYTHON for path in sorted(COMMUNITY.glob(pattern))),
 ]
 # The calls whose first argument is a message (the singular, for ngettext).
 GETTEXT_NAMES = ("_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy")
@@ -95,9 +101,14 @@ def test_the_compiled_catalogue_matches_the_po(entry: dict[str, str]) -> None:
             assert translation.gettext(entry["msgid"]) == entry["msgstr"], "stale .mo: run compilemessages -l es"
 
 
+# The message in templatize's output: gettext's argument, or ngettext's singular, in either quotes (a message with
+# an apostrophe comes out in double quotes).
+TEMPLATE_MESSAGE = re.compile(r"""\bn?gettext\(u?('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+
+
 def _template_messages(path: Path) -> set[str]:
     code = templatize(path.read_text(encoding="utf-8"), origin=str(path))
-    return {_unquote(m) for m in re.findall(r"gettext\(u?('(?:[^'\\]|\\.)*')\)", code)}
+    return {_unquote(m) for m in TEMPLATE_MESSAGE.findall(code)}
 
 
 def _python_messages(path: Path) -> set[str]:

@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from waymark.chart.demo import DEMO_ACCOUNTS, demo_password, demo_totp_key, load_demo
+from waymark.community.demo import load_demo_community
 from waymark.companion.demo import SELF_GUIDED_USERNAME, load_demo_companion
 from waymark.directory.demo import load_demo_directory
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{result.program.name}: {result.patients_added} synthetic patients added.")
         load_demo_directory(self.stdout)
         load_demo_companion(self.stdout)
+        load_demo_community(self.stdout)
         if not options["quiet"]:
             self.stdout.write(logins_text())
 

@@ -1,0 +1,56 @@
+"""My name and colour in a group: the name others see (not necessarily a real one), the colour of the initial,
+and whether days in recovery show. Saving changes what the board shows; a blank or long name is refused and
+nothing changes."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from waymark.community.models import Membership
+from waymark.community.tests.conftest import Cohort, post
+from waymark.companion.tests.conftest import start
+from waymark.conftest import sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def url(cohort: Cohort) -> str:
+    return reverse("community:profile", args=[cohort.group.pk])
+
+
+def test_a_member_changes_what_others_see(client: Client, cohort: Cohort) -> None:
+    post(cohort.dana, "Hello.")
+    sign_in(client, cohort.dana.user)
+    page = client.get(url(cohort)).content.decode()
+    assert 'value="Member 1"' in page and "You do not use it yet" in page
+    for colour in ("Teal", "Blue", "Purple", "Plum", "Red", "Brown", "Green", "Slate"):
+        assert colour in page
+    response = client.post(url(cohort), {"display_name": "  Dee  ", "avatar_colour": "green", "show_days": "on"})
+    assert response.status_code == 302 and response["Location"] == reverse("community:board", args=[cohort.group.pk])
+    member = Membership.objects.get(pk=cohort.dana.pk)
+    assert (member.display_name, member.avatar_colour, member.show_days) == ("Dee", "green", True)
+    sign_in(client, cohort.elliot.user)
+    html = client.get(reverse("community:board", args=[cohort.group.pk])).content.decode()
+    assert '<span class="avatar avatar-green" aria-hidden="true">D</span>' in html and "Dee" in html
+
+
+def test_a_companion_user_is_told_where_the_days_come_from(client: Client, cohort: Cohort) -> None:
+    start(cohort.dana.user)
+    sign_in(client, cohort.dana.user)
+    assert "Counted by your recovery companion" in client.get(url(cohort)).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"display_name": "  ", "avatar_colour": "teal"}, "Choose a name to show in the group"),
+        ({"display_name": "x" * 41, "avatar_colour": "teal"}, "Keep the name under 40 characters."),
+        ({"display_name": "Dee", "avatar_colour": "gold"}, "Choose one of the colours."),
+    ],
+)
+def test_bad_input_is_refused(client: Client, cohort: Cohort, data: dict[str, str], error: str) -> None:
+    sign_in(client, cohort.dana.user)
+    response = client.post(url(cohort), data)
+    assert response.status_code == 422 and error in response.content.decode()
+    member = Membership.objects.get(pk=cohort.dana.pk)
+    assert (member.display_name, member.avatar_colour) == ("Member 1", "teal")
