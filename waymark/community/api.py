@@ -9,9 +9,9 @@ Polling a board: GET …/messages?after=<the last id I have> answers the message
 back as If-None-Match with the next poll (`after` = the last id received): the answer is 304, from the group's
 version alone without reading a message, while nothing on the board changed for me. The ETag names the board's
 state and where the answer ends (its last id, or `after` when it is empty); an answer cut at 100 (`more: true`)
-ends its ETag differently, so asking for the rest is never a 304. When the ETag changed but no message is new,
-something else on the board changed (a moderator hid a message, a reaction, a name): read it again without
-`after`.
+ends its ETag differently, so asking for the rest is never a 304. When something other than new posts changed
+since the copy the sent ETag names (a moderator hid a message, a reaction, a name, a block), the answer is the
+board's newest messages with `reset: true`: replace the copy with them.
 """
 
 import datetime as dt
@@ -84,6 +84,11 @@ class MessagesOut(Schema):
     group_id: int
     etag: str = Field(description="The same as the ETag header: send it as If-None-Match with the next poll.")
     more: bool = Field(description="More messages are waiting: ask again with after = the last id here.")
+    reset: bool = Field(
+        description="Something other than new posts changed since the copy the sent ETag names (a message hidden, "
+        "a reaction, a name, a block, a deleted account): these are the board's newest messages, to replace the "
+        "copy, not to add to it."
+    )
     messages: list[MessageOut]
 
 
@@ -172,14 +177,17 @@ def list_messages(
         not_modified["ETag"] = str(state.tag(after))
         _private(not_modified)
         return not_modified
-    if after is None:
+    sent = [tag for tag in services.BoardTag.parse(request.headers.get("If-None-Match", "")) if tag.last == after]
+    reset = bool(sent) and not any(state.only_new_posts_for(tag) for tag in sent)
+    if after is None or reset:
         board, more = services.board(member, limit=PAGE), False
     else:
         board, more = services.board_since(member, after, PAGE)
-    end = board[-1].message.pk if board else (after or 0)
+    end = board[-1].message.pk if board else (0 if reset else after or 0)
     etag = str(state.tag(end, more))
     response["ETag"] = etag
-    return MessagesOut(group_id=member.group_id, etag=etag, more=more, messages=[_message_out(b) for b in board])
+    messages = [_message_out(b) for b in board]
+    return MessagesOut(group_id=member.group_id, etag=etag, more=more, reset=reset, messages=messages)
 
 
 # --- Posting ---------------------------------------------------------------------------------------------

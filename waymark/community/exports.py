@@ -95,7 +95,10 @@ def erase_posts(user: User) -> int:
     Membership.objects.filter(pk__in=member_ids).update(
         display_name=_("Former member"), avatar_colour="slate", show_days=False, muted_until=None
     )
-    Group.objects.filter(pk__in={m.group_id for m in members}).update(version=F("version") + 1)
+    # Not only new posts: open boards must drop the erased ones (Group.rewritten_version).
+    Group.objects.filter(pk__in={m.group_id for m in members}).update(
+        version=F("version") + 1, rewritten_version=F("version") + 1
+    )
     return removed
 
 

@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from waymark.chart.models import Patient
 from waymark.community.models import (
@@ -176,14 +177,39 @@ def join_with_code(user: User, code: str, display_name: str) -> Membership:
         other = current.first()
         role = Membership.Role.MENTEE if other and other.role == Membership.Role.SPONSOR else Membership.Role.SPONSOR
     member = Membership.objects.create(group=group, user=user, role=role, display_name=_clean_name(display_name))
+    if group.kind == Group.Kind.PAIR:
+        # The pair is made: its code opens nothing any more, even after one of the two leaves (its history is
+        # theirs alone).
+        Group.objects.filter(pk=group.pk).update(invite_code=None)
     group.bump()
     _audit(user, "community_join", group, member)
     return member
 
 
+def has_moderator(group_id: int) -> bool:
+    return Membership.objects.filter(
+        group_id=group_id, role=Membership.Role.MODERATOR, left_at__isnull=True, removed_at__isnull=True
+    ).exists()
+
+
+NO_MODERATOR = gettext_lazy(
+    "No one moderates this group at the moment, so a report would reach nobody. If someone is in danger now, "
+    "call 911. For a mental-health crisis, call or text 988."
+)
+
+
 @transaction.atomic
 def leave(member: Membership) -> None:
-    """Leaving ends access at once (the next request is refused)."""
+    """Leaving ends access at once (the next request is refused). An open group's last moderator cannot leave:
+    its reports would reach nobody (a peer moderator hands it on first)."""
+    if member.moderates and member.group.kind == Group.Kind.OPEN:
+        others = Membership.objects.filter(
+            group=member.group_id, role=Membership.Role.MODERATOR, left_at__isnull=True, removed_at__isnull=True
+        ).exclude(pk=member.pk)
+        if not others.exists():
+            raise ValidationError(
+                _("You are this group's only moderator. Ask another peer moderator to join it before you leave.")
+            )
     Membership.objects.filter(pk=member.pk).update(left_at=timezone.now())
     member.group.bump()
     _audit(member.user, "community_leave", member.group, member)
@@ -198,6 +224,9 @@ def update_profile(member: Membership, *, display_name: str, avatar_colour: str,
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
     if avatar_colour not in COLOUR_KEYS:
         errors["avatar_colour"] = _("Choose one of the colours.")
+    if member.muted() and display_name != member.display_name and "display_name" not in errors:
+        # A name shows on every message: changing it while muted would be a way to post.
+        errors["display_name"] = _("While a moderator has muted you, your name stays as it is.")
     if errors:
         raise ValidationError(errors)
     member.display_name, member.avatar_colour, member.show_days = display_name, avatar_colour, bool(show_days)
@@ -285,17 +314,20 @@ def toggle_reaction(member: Membership, message_id: int, kind: str) -> bool:
     if kind not in REACTION_KEYS:
         raise ValidationError({"kind": _("Unknown reaction.")})
     message = _visible_message(member, message_id)
+    member.group.bump()  # first: the group's lock makes two quick taps one after the other, not a clash
     deleted, _rows = Reaction.objects.filter(message=message, member=member, kind=kind).delete()
     if not deleted:
         Reaction.objects.create(message=message, member=member, kind=kind)
-    member.group.bump()
     return not deleted
 
 
 @transaction.atomic
 def report_message(member: Membership, message_id: int, reason: str, note: str = "") -> Report:
-    """Report a message to the group's moderators (once per member and message)."""
+    """Report a message to the group's moderators (once per member and message). Refused when no one
+    moderates the group: a report nobody reads must not be taken."""
     message = _visible_message(member, message_id)
+    if not has_moderator(member.group_id):
+        raise ValidationError(NO_MODERATOR)
     if reason not in Report.Reason.values:
         raise ValidationError({"reason": _("Choose a reason.")})
     note = (note or "").strip()
@@ -345,6 +377,8 @@ def _target_member(moderator: Membership, member_id: int) -> Membership:
         raise ValidationError({"member": _("No such member.")})
     if member.pk == moderator.pk:
         raise ValidationError({"member": _("Moderators cannot do this to themselves.")})
+    if member.moderates:
+        raise ValidationError({"member": _("A moderator cannot do this to another moderator.")})
     return member
 
 
@@ -393,8 +427,6 @@ def unmute(moderator: Membership, member_id: int, reason: str = "") -> None:
 def remove_member(moderator: Membership, member_id: int, reason: str) -> None:
     """Removal ends the person's access at once; they cannot rejoin with the code."""
     member = _target_member(moderator, member_id)
-    if member.moderates:
-        raise ValidationError({"member": _("A moderator cannot be removed by another moderator.")})
     Membership.objects.filter(pk=member.pk).update(removed_at=timezone.now())
     _moderate(moderator, ModerationAction.Action.REMOVE, member=member, reason=reason)
 
@@ -432,30 +464,33 @@ class BoardMessage:
 
 @dataclass(frozen=True)
 class BoardTag:
-    """The ETag of a board answer: which board, at which version, for which member with how many blocks, and
-    the newest message id in the reader's copy (`more`: the answer was cut, more are waiting)."""
+    """The ETag of a board answer: which board, at which version, for which member with which blocks (how many,
+    and the newest one's id: block ids only grow, so any change to the set changes the pair), and the newest
+    message id in the reader's copy (`more`: the answer was cut, more are waiting)."""
 
     group_id: int
     version: int
     member_id: int
     blocks: int
+    newest_block: int
     last: int
     more: bool = False
 
     def __str__(self) -> str:
-        return f'"{self.group_id}.{self.version}.{self.member_id}.{self.blocks}.{self.last}{"+" if self.more else ""}"'
+        numbers = (self.group_id, self.version, self.member_id, self.blocks, self.newest_block, self.last)
+        return f'"{".".join(str(n) for n in numbers)}{"+" if self.more else ""}"'
 
     @classmethod
     def parse(cls, header: str) -> list["BoardTag"]:
         """The board tags in an If-None-Match header (anything else in it is ignored)."""
         tags = []
         for match in BOARD_TAG.finditer(header or ""):
-            group_id, version, member_id, blocks, last = (int(n) for n in match.groups()[:5])
-            tags.append(cls(group_id, version, member_id, blocks, last, bool(match.group(6))))
+            group_id, version, member_id, blocks, newest_block, last = (int(n) for n in match.groups()[:6])
+            tags.append(cls(group_id, version, member_id, blocks, newest_block, last, bool(match.group(7))))
         return tags
 
 
-BOARD_TAG = re.compile(r'"(\d{1,19})\.(\d{1,19})\.(\d{1,19})\.(\d{1,19})\.(\d{1,19})(\+?)"')
+BOARD_TAG = re.compile(r'"(\d{1,19})\.(\d{1,19})\.(\d{1,19})\.(\d{1,19})\.(\d{1,19})\.(\d{1,19})(\+?)"')
 
 
 @dataclass(frozen=True)
@@ -468,9 +503,10 @@ class BoardState:
     version: int
     rewritten_version: int
     blocks: int
+    newest_block: int
 
     def tag(self, last: int, more: bool = False) -> BoardTag:
-        return BoardTag(self.group_id, self.version, self.member_id, self.blocks, last, more)
+        return BoardTag(self.group_id, self.version, self.member_id, self.blocks, self.newest_block, last, more)
 
     def unchanged_for(self, sent: BoardTag) -> bool:
         """The reader's copy is current (a 304)."""
@@ -479,8 +515,9 @@ class BoardState:
     def only_new_posts_for(self, sent: BoardTag) -> bool:
         """Since the reader's copy, only new posts: sending the messages after its newest one brings it up to
         date. Not when their blocks changed or anything was rewritten since (then the whole board)."""
-        same_reader = (sent.group_id, sent.member_id, sent.blocks) == (self.group_id, self.member_id, self.blocks)
-        return same_reader and not sent.more and self.rewritten_version <= sent.version <= self.version
+        reader = (sent.group_id, sent.member_id, sent.blocks, sent.newest_block)
+        same_reader = reader == (self.group_id, self.member_id, self.blocks, self.newest_block)
+        return same_reader and self.rewritten_version <= sent.version <= self.version
 
 
 def board_state(member: Membership) -> BoardState:
@@ -493,21 +530,25 @@ def board_state(member: Membership) -> BoardState:
 
 def current_board_state(user_id: int, group_id: int) -> BoardState | None:
     """One query, for the board's polls: the person's current membership of the group, the group's versions and
-    the number of people they blocked; None when they are not a current member (the poll answers 404).
+    their blocks; None when they are not a current member (the poll answers 404).
 
     Written in SQL: every open board asks this every few seconds, and building it with the ORM cost more than
     running it (about 3 ms of the 304's 10, measured with cProfile; bench/community.py)."""
+    if not 0 < group_id < 2**63:  # a URL's number too big for the database is no group
+        return None
     with connection.cursor() as cursor:
-        cursor.execute(CURRENT_BOARD_STATE, [user_id, group_id, user_id])
+        cursor.execute(CURRENT_BOARD_STATE, [user_id, user_id, group_id, user_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    member_id, version, rewritten_version, blocks = row
-    return BoardState(group_id, member_id, version, rewritten_version, blocks)
+    member_id, version, rewritten_version, blocks, newest_block = row
+    return BoardState(group_id, member_id, version, rewritten_version, blocks, newest_block)
 
 
 CURRENT_BOARD_STATE = f"""
-    SELECT m.id, g.version, g.rewritten_version, (SELECT COUNT(*) FROM {Block._meta.db_table} b WHERE b.blocker_id = %s)
+    SELECT m.id, g.version, g.rewritten_version,
+        (SELECT COUNT(*) FROM {Block._meta.db_table} b WHERE b.blocker_id = %s),
+        (SELECT COALESCE(MAX(b.id), 0) FROM {Block._meta.db_table} b WHERE b.blocker_id = %s)
     FROM {Membership._meta.db_table} m JOIN {Group._meta.db_table} g ON g.id = m.group_id
     WHERE m.group_id = %s AND m.user_id = %s AND m.left_at IS NULL AND m.removed_at IS NULL
 """  # noqa: S608 (table names from the models; values are parameters)
@@ -589,6 +630,7 @@ def unseen_support_alerts(user: User) -> list[SupportAlert]:
     """ "I need support now" posts in the person's groups they have not opened yet (still a member)."""
     return list(
         SupportAlert.objects.filter(recipient=user, seen_at__isnull=True, message__hidden_at__isnull=True)
+        .exclude(message__author__user_id__in=Block.objects.filter(blocker=user).values("blocked_id"))
         .filter(
             Q(message__group__memberships__user=user)
             & Q(message__group__memberships__left_at__isnull=True)

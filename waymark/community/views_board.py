@@ -308,7 +308,7 @@ def post(request: AuthedRequest, member: Membership) -> HttpResponse:
     post_form = None if support else PostForm(request.POST)
     support_form = SupportNowForm(request.POST) if support else None
     form: PostForm | SupportNowForm = support_form or post_form  # type: ignore[assignment]
-    refused = member.muted()
+    refused = member.muted() and not support  # "I need support now" is never silenced
     if not refused and form.is_valid():
         try:
             posted = services.post_message(
@@ -378,7 +378,11 @@ def react(request: AuthedRequest, member: Membership, message_id: int) -> HttpRe
         services.toggle_reaction(member, message_id, request.POST.get("kind", ""))
     except ValidationError as exc:
         if "message" in exc.message_dict:
-            raise Http404("No such message.") from exc
+            # Hidden (or gone) since the reader's copy: the board without it, not a 404 (which the board's
+            # script reads as "no longer in this group").
+            if not _htmx(request):
+                flash.info(request, _("That message is no longer on the board."))
+            return _back_to_board(request, member)
         return HttpResponse(" ".join(exc.messages), status=422, content_type="text/plain; charset=utf-8")
     return _back_to_board(request, member, f"#message-{message_id}")
 
@@ -413,7 +417,14 @@ def report(request: AuthedRequest, member: Membership, message_id: int) -> HttpR
                 flash.success(request, _("Thanks — the moderators will look at it."))
                 return redirect("community:board", group_id=member.group_id)
         status = 422
-    context = {"member": member, "group": member.group, "message": message, "form": form, "nav": "community"}
+    context = {
+        "member": member,
+        "group": member.group,
+        "message": message,
+        "form": form,
+        "nav": "community",
+        "no_moderator": services.NO_MODERATOR if not services.has_moderator(member.group_id) else "",
+    }
     return _render(request, "community/report.html", context, status=status)
 
 
@@ -475,12 +486,17 @@ def profile(request: AuthedRequest, member: Membership) -> HttpResponse:
 @member_view
 @require_http_methods(["GET", "POST"])
 def leave(request: AuthedRequest, member: Membership) -> HttpResponse:
+    refused = ""
     if request.method == "POST":
-        services.leave(member)
-        flash.success(request, _("You left %(group)s. You no longer see its messages.") % {"group": member.group})
-        return redirect("community:groups")
-    context = {"member": member, "group": member.group, "nav": "community"}
-    return _render(request, "community/board_leave.html", context)
+        try:
+            services.leave(member)
+        except ValidationError as exc:
+            refused = " ".join(exc.messages)
+        else:
+            flash.success(request, _("You left %(group)s. You no longer see its messages.") % {"group": member.group})
+            return redirect("community:groups")
+    context = {"member": member, "group": member.group, "nav": "community", "refused": refused}
+    return _render(request, "community/board_leave.html", context, status=422 if refused else 200)
 
 
 @member_view
@@ -506,7 +522,10 @@ class Blocked:
 def blocks(request: AuthedRequest) -> HttpResponse:
     user = request.user
     rows = list(Block.objects.filter(blocker=user).order_by("-created_at"))
-    mine = Membership.objects.filter(user=user).values_list("group_id", flat=True)
+    # The names the blocked people have in the blocker's current groups (not in groups the blocker left).
+    mine = Membership.objects.filter(user=user, left_at__isnull=True, removed_at__isnull=True).values_list(
+        "group_id", flat=True
+    )
     names: dict[int, list[str]] = {}
     for other in (
         Membership.objects.filter(user_id__in=[b.blocked_id for b in rows], group_id__in=mine)

@@ -135,6 +135,21 @@ class TestPolling:
         assert again["ETag"] != first["ETag"]
         assert texts(read(cohort.elliot, api=api)) == []
 
+    def test_after_a_hide_the_answer_replaces_the_copy(self, cohort: Cohort) -> None:
+        hidden = post(cohort.dana, "selling pills, dm me")
+        post(cohort.dana, "Sorry, wrong group.")
+        api = session_api(cohort.elliot.user)
+        first = read(cohort.elliot, after=0, api=api)
+        assert first.json()["reset"] is False
+        services.hide_message(cohort.moderator, hidden.pk, "Drugs")
+        post(cohort.moderator, "Hidden that one.")
+        last = first.json()["messages"][-1]["id"]
+        again = read(cohort.elliot, after=last, etag=first["ETag"], api=api)
+        assert again.json()["reset"] is True
+        assert texts(again) == ["Sorry, wrong group.", "Hidden that one."]
+        new_posts_only = read(cohort.elliot, after=again.json()["messages"][-1]["id"], etag=again["ETag"], api=api)
+        assert new_posts_only.status_code == 304
+
     def test_an_etag_from_another_member_or_position_is_not_a_304(self, cohort: Cohort) -> None:
         post(cohort.dana, "one")
         theirs = read(cohort.dana, after=0)

@@ -82,3 +82,13 @@ def test_unblocking_touches_only_my_own_blocks(client: Client, cohort: Cohort) -
 def test_blocks_pages_need_sign_in(client: Client, cohort: Cohort) -> None:
     assert client.get(reverse("community:blocks")).status_code == 302
     assert client.post(reverse("community:unblock", args=[cohort.dana.user.pk])).status_code == 302
+
+
+def test_after_leaving_a_group_the_blocked_page_no_longer_says_who_is_in_it(client: Client, cohort: Cohort) -> None:
+    services.update_profile(cohort.elliot, display_name="Eli", avatar_colour="red", show_days=False)
+    services.block(cohort.dana.user, cohort.elliot)
+    services.leave(cohort.dana)
+    sign_in(client, cohort.dana.user)
+    html = client.get(reverse("community:blocks")).content.decode()
+    assert "Tuesday evening group" not in html and "Eli" not in html
+    assert reverse("community:unblock", args=[cohort.elliot.user_id]) in html  # still listed, to unblock

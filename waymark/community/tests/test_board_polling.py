@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from waymark.chart.tests.api_helpers import Response
 from waymark.community import services
+from waymark.community.exports import erase_posts
 from waymark.community.models import Message
 from waymark.community.tests.conftest import Cohort, post
 from waymark.companion.tests.conftest import start
@@ -198,3 +199,32 @@ def test_the_first_posts_on_an_empty_board_come_as_the_whole_list(client: Client
     post(cohort.elliot, "First!")
     response = poll_response(client, cohort, etag)
     assert "HX-Retarget" not in response and 'id="board-list"' in response.content.decode()
+
+
+def test_blocking_someone_else_instead_gets_the_whole_list(client: Client, cohort: Cohort) -> None:
+    """As many blocks as before, but other people: the copy is not current (the newest block's id changed)."""
+    post(cohort.elliot, "From Elliot.")
+    post(cohort.moderator, "From the moderator.")
+    services.block(cohort.dana.user, cohort.elliot)
+    sign_in(client, cohort.dana.user)
+    _, etag, html = poll(client, cohort)
+    assert "From Elliot." not in html
+    services.unblock(cohort.dana.user, cohort.elliot.user_id)
+    services.block(cohort.dana.user, cohort.moderator)
+    status, _, html = poll(client, cohort, etag)
+    assert status == 200 and "From Elliot." in html and "From the moderator." not in html
+
+
+def test_a_deleted_accounts_posts_leave_open_boards_at_the_next_poll(client: Client, cohort: Cohort) -> None:
+    post(cohort.dana, "Dana was here.")
+    post(cohort.elliot, "Elliot too.")
+    sign_in(client, cohort.dana.user)
+    _, etag, _ = poll(client, cohort)
+    erase_posts(cohort.elliot.user)
+    status, _, html = poll(client, cohort, etag)
+    assert status == 200 and "Elliot too." not in html and "Dana was here." in html
+
+
+def test_a_group_number_too_big_for_the_database_is_no_group(client: Client, cohort: Cohort) -> None:
+    sign_in(client, cohort.dana.user)
+    assert client.get(f"/community/{2**70}/messages/", headers={"HX-Request": "true"}).status_code == 404

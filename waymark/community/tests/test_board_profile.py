@@ -3,9 +3,11 @@ and whether days in recovery show. Saving changes what the board shows; a blank 
 nothing changes."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from waymark.community import services
 from waymark.community.models import Membership
 from waymark.community.tests.conftest import Cohort, post
 from waymark.companion.tests.conftest import start
@@ -54,3 +56,13 @@ def test_bad_input_is_refused(client: Client, cohort: Cohort, data: dict[str, st
     assert response.status_code == 422 and error in response.content.decode()
     member = Membership.objects.get(pk=cohort.dana.pk)
     assert (member.display_name, member.avatar_colour) == ("Member 1", "teal")
+
+
+def test_a_muted_member_keeps_their_name_but_may_change_their_colour(cohort: Cohort) -> None:
+    """A name shows on every message: changing it while muted would be a way to post."""
+    muted = services.mute(cohort.moderator, cohort.dana.pk, 24, "")
+    with pytest.raises(ValidationError, match="your name stays as it is"):
+        services.update_profile(muted, display_name="Read me everyone", avatar_colour="teal", show_days=False)
+    services.update_profile(muted, display_name=muted.display_name, avatar_colour="plum", show_days=False)
+    muted.refresh_from_db()
+    assert muted.avatar_colour == "plum" and muted.display_name != "Read me everyone"

@@ -169,7 +169,7 @@ class TestRemove:
         quinn = make_user(cohort.group.program, Role.PEER_MODERATOR, "quinn")
         other = services.add_to_cohort(cohort.group.created_by, cohort.group, quinn, moderator=True)
         response = mod.post(f"{base(cohort)}/members/{other.pk}/remove/", follow=True)
-        assert "A moderator cannot be removed by another moderator." in response.content.decode()
+        assert "A moderator cannot do this to another moderator." in response.content.decode()
         assert fresh(other).removed_at is None and not ModerationAction.objects.exists()
 
     @pytest.mark.parametrize("action", ["remove", "mute"])

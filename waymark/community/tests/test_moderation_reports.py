@@ -89,7 +89,7 @@ def test_hiding_closes_every_report_of_the_message(mod: Client, cohort: Cohort) 
 
 
 def test_reports_of_another_group_stay_there(mod: Client, cohort: Cohort) -> None:
-    pair = services.create_pair(cohort.dana.user, as_sponsor=False, display_name="D")
-    sponsor = services.join_with_code(cohort.outsider, pair.group.invite_code or "", "Sam")
-    services.report_message(sponsor, post(pair, "Pair talk").pk, "other")
-    assert "No open reports." in page(mod, cohort) and "Pair talk" not in page(mod, cohort)
+    elsewhere = services.create_open_group(cohort.moderator.user, "Elsewhere", "Mod")
+    member = services.join_with_code(cohort.outsider, elsewhere.group.invite_code or "", "Sam")
+    services.report_message(member, post(elsewhere, "Other group talk").pk, "other")
+    assert "No open reports." in page(mod, cohort) and "Other group talk" not in page(mod, cohort)

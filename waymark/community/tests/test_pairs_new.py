@@ -2,6 +2,7 @@
 gets a code to give the other person with a plain explanation, and the other person joins as the other role."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from waymark.community import services
@@ -77,3 +78,13 @@ class TestRefusals:
         stranger = sign_in(Client(), make_user(None, Role.PATIENT, "stranger"))
         assert stranger.get(f"/community/{pair.group_id}/").status_code == 404
         assert pair.group.name not in stranger.get("/community/").content.decode()
+
+    def test_once_made_the_pairs_code_opens_nothing_even_after_one_leaves(self, world: World) -> None:
+        mentee = services.create_pair(world.user(Role.PATIENT), as_sponsor=False, display_name="D")
+        code = mentee.group.invite_code or ""
+        sponsor = services.join_with_code(make_user(None, Role.PATIENT, "sponsor"), code, "S")
+        services.leave(sponsor)
+        with pytest.raises(ValidationError) as refused:
+            services.join_with_code(make_user(None, Role.PATIENT, "someone"), code, "X")
+        assert "does not open a group" in str(refused.value)
+        assert Membership.objects.filter(group=mentee.group).count() == 2

@@ -72,3 +72,13 @@ def test_the_companion_home_shows_an_unopened_ask_until_the_board_is_opened(clie
     assert reverse("community:board", args=[cohort.group.pk]) in home
     client.get(reverse("community:board", args=[cohort.group.pk]))
     assert "Someone in your group needs support" not in client.get(reverse("companion:home")).content.decode()
+
+
+def test_blocking_the_author_clears_their_unopened_ask(client: Client, cohort: Cohort) -> None:
+    start(cohort.dana.user)
+    services.post_message(cohort.elliot, "", client_id=uuid.uuid4(), kind="support_now")
+    assert len(services.unseen_support_alerts(cohort.dana.user)) == 1
+    services.block(cohort.dana.user, cohort.elliot)
+    assert services.unseen_support_alerts(cohort.dana.user) == []
+    sign_in(client, cohort.dana.user)
+    assert "Someone in your group needs support" not in client.get(reverse("companion:home")).content.decode()

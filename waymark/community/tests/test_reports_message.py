@@ -11,7 +11,7 @@ from django.urls import reverse
 from waymark.community import services
 from waymark.community.models import Report
 from waymark.community.tests.conftest import Cohort, post
-from waymark.conftest import sign_in
+from waymark.conftest import World, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +87,34 @@ def test_hidden_and_blocked_messages_cannot_be_reported(client: Client, cohort: 
         assert client.get(report_url(cohort, message.pk)).status_code == 404
         assert client.post(report_url(cohort, message.pk), {"reason": "unkind"}).status_code == 404
     assert not Report.objects.exists()
+
+
+def test_with_no_moderator_a_report_is_not_taken_and_the_page_says_why(client: Client, cohort: Cohort) -> None:
+    services.leave(cohort.moderator)  # a cohort group may be left without a moderator
+    message = post(cohort.elliot, "Something unkind.")
+    sign_in(client, cohort.dana.user)
+    url = reverse("community:report", args=[cohort.group.pk, message.pk])
+    page = client.get(url).content.decode()
+    assert "No one moderates this group at the moment" in page and "call 911" in page
+    assert "Send report" not in page
+    response = client.post(url, {"reason": "unkind", "note": ""})
+    assert response.status_code == 422 and not Report.objects.exists()
+
+
+def test_a_pair_has_no_report_link(client: Client, cohort: Cohort) -> None:
+    pair = services.create_pair(cohort.dana.user, as_sponsor=False, display_name="D")
+    sponsor = services.join_with_code(cohort.outsider, pair.group.invite_code or "", "Sam")
+    message = post(sponsor, "Pair talk")
+    sign_in(client, cohort.dana.user)
+    board = client.get(reverse("community:board", args=[pair.group_id])).content.decode()
+    assert "Pair talk" in board and f'id="report-{message.pk}"' not in board and f'id="block-{message.pk}"' in board
+
+
+def test_an_open_groups_only_moderator_cannot_leave_it(client: Client, world: World) -> None:
+    moderator = services.create_open_group(world.user("peer_moderator"), "Circle", "Rae")
+    sign_in(client, moderator.user)
+    response = client.post(reverse("community:leave", args=[moderator.group_id]))
+    assert response.status_code == 422
+    assert "only moderator. Ask another peer moderator to join it before you leave." in response.content.decode()
+    moderator.refresh_from_db()
+    assert moderator.is_current

@@ -120,11 +120,15 @@ class TestJoinWithCode:
             errors.append(exc.value.message_dict)
         assert errors[0] == errors[1] == errors[2]
 
-    def test_a_pair_whose_other_person_left_takes_a_new_one(self) -> None:
+    def test_a_pair_whose_other_person_left_takes_no_one_new(self) -> None:
+        """Its history is the two people's alone: the one who stays makes a new pair."""
         maker = services.create_pair(person("a"), as_sponsor=True, display_name="A")
-        first = services.join_with_code(person("b"), maker.group.invite_code or "", "B")
-        services.leave(first)
-        assert services.join_with_code(person("c"), maker.group.invite_code or "", "C").role == "mentee"
+        code = maker.group.invite_code or ""
+        services.leave(services.join_with_code(person("b"), code, "B"))
+        with pytest.raises(ValidationError, match="does not open a group"):
+            services.join_with_code(person("c"), code, "C")
+        again = services.create_pair(maker.user, as_sponsor=True, display_name="A")
+        assert services.join_with_code(person("d"), again.group.invite_code or "", "D").role == "mentee"
 
     def test_a_removed_person_cannot_rejoin_but_one_who_left_can(self, world: World) -> None:
         moderator = services.create_open_group(world.user(Role.PEER_MODERATOR), "Circle", "Rae")

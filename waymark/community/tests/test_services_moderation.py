@@ -112,11 +112,15 @@ class TestRemove:
     def test_moderators_are_not_removed_by_moderators(self, cohort: Cohort) -> None:
         quinn_user = make_user(cohort.group.program, Role.PEER_MODERATOR, "quinn")
         quinn = services.add_to_cohort(cohort.group.created_by, cohort.group, quinn_user, moderator=True)
-        with pytest.raises(ValidationError, match="cannot be removed by another moderator"):
+        with pytest.raises(ValidationError, match="cannot do this to another moderator"):
             services.remove_member(cohort.moderator, quinn.pk, "")
         with pytest.raises(ValidationError, match="themselves"):
             services.remove_member(cohort.moderator, cohort.moderator.pk, "")
         assert Membership.objects.filter(removed_at__isnull=False).count() == 0
+        with pytest.raises(ValidationError, match="cannot do this to another moderator"):
+            services.mute(cohort.moderator, quinn.pk, 24, "")
+        quinn.refresh_from_db()
+        assert quinn.muted_until is None
 
     def test_a_removed_or_departed_member_is_no_longer_a_target(self, cohort: Cohort) -> None:
         services.remove_member(cohort.moderator, cohort.elliot.pk, "")
@@ -133,9 +137,9 @@ class TestDismiss:
         services.dismiss_report(cohort.moderator, report.pk)
         with pytest.raises(ValidationError, match="No such open report"):
             services.dismiss_report(cohort.moderator, report.pk)
-        pair = services.create_pair(cohort.dana.user, as_sponsor=False, display_name="D")
-        other = services.join_with_code(cohort.outsider, pair.group.invite_code or "", "C")
-        elsewhere = services.report_message(other, post(pair).pk, "other")
+        open_group = services.create_open_group(cohort.moderator.user, "Elsewhere", "Mod")
+        other = services.join_with_code(cohort.outsider, open_group.group.invite_code or "", "C")
+        elsewhere = services.report_message(other, post(open_group).pk, "other")
         with pytest.raises(ValidationError):
             services.dismiss_report(cohort.moderator, elsewhere.pk)
         assert Report.objects.get(pk=elsewhere.pk).resolved_at is None

@@ -62,6 +62,18 @@
     });
   });
 
+  // New posts put at the top of the list are announced to screen readers (politely, once per arrival).
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const xhr = event.detail.xhr;
+    if (!xhr || xhr.getResponseHeader("HX-Reswap") !== "afterbegin") return;
+    const arrivals = document.getElementById("board-arrivals");
+    if (!arrivals) return;
+    arrivals.textContent = "";
+    window.setTimeout(function () {
+      arrivals.textContent = arrivals.dataset.words || "";
+    }, 100);
+  });
+
   document.addEventListener("htmx:afterRequest", function (event) {
     const list = poller(event.detail.target);
     const etag = event.detail.xhr && event.detail.xhr.getResponseHeader("ETag");
