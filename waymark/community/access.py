@@ -7,10 +7,9 @@ if they added themselves as a member. A group you are not in answers 404, so its
 companion's settings; else their program's zone and the browser's language).
 """
 
-import contextlib
 import functools
 import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -79,13 +78,18 @@ def _zone_and_language(
     return zoneinfo.ZoneInfo(settings.TIME_ZONE), language
 
 
-@contextlib.contextmanager
-def living_as(request: AuthedRequest, zone: zoneinfo.ZoneInfo, language: str | None) -> Iterator[None]:
+def answer_as_they_live(
+    request: AuthedRequest, zone: zoneinfo.ZoneInfo, language: str | None, answer: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """The view's answer made in the person's zone and language (their messages and their page)."""
     # override (not activate): the language must not outlive this request's thread-local state.
     with timezone.override(zone), translation.override(language or translation.get_language()):
         if language:
             request.LANGUAGE_CODE = language
-        yield
+        response = answer()
+    if language:
+        response.headers["Content-Language"] = language
+    return response
 
 
 def as_the_person_lives(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -96,10 +100,6 @@ def as_the_person_lives(view: Callable[..., HttpResponse]) -> Callable[..., Http
         if not request.user.is_authenticated:
             return view(request, *args, **kwargs)
         zone, language = zone_and_language(request.user)
-        with living_as(request, zone, language):
-            response = view(request, *args, **kwargs)
-        if language:
-            response.headers["Content-Language"] = language
-        return response
+        return answer_as_they_live(request, zone, language, lambda: view(request, *args, **kwargs))
 
     return wrapped

@@ -84,11 +84,9 @@ def member_view(view: MemberView[P]) -> Callable[..., HttpResponse]:
             return redirect_to_login(request.get_full_path() if request.method == "GET" else board_url)
         member = access.membership_for(request.user, group_id)
         zone, language = access.member_zone_and_language(member)
-        with access.living_as(request, zone, language):
-            response = view(request, member, *args, **kwargs)
-        if language:
-            response.headers["Content-Language"] = language
-        return _private(response)
+        return _private(
+            access.answer_as_they_live(request, zone, language, lambda: view(request, member, *args, **kwargs))
+        )
 
     return wrapped
 
