@@ -24,10 +24,10 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from waymark.core import audit
+from waymark.core import audit, bulk
 from waymark.core.models import User
 from waymark.directory import geo, sheets, zips
 from waymark.directory.listing import ensure_codes, set_codes, set_position
@@ -488,43 +488,14 @@ def _differences(listing: Facility, stored: dict[str, Any], locally_edited: list
     return tuple(name for name, old in stored.items() if name not in kept and getattr(listing, name) != old)
 
 
-# Fields whose Python values both databases' drivers take as they are; the others (dates, times, JSON) go
-# through the field's get_db_prep_save.
-_AS_IS = (
-    models.CharField,
-    models.TextField,
-    models.IntegerField,
-    models.FloatField,
-    models.BooleanField,
-    models.ForeignKey,
-)
-
-
 def _insert(listings: list[Facility]) -> None:
-    """Insert new listings: COPY on PostgreSQL, one INSERT executed for every listing elsewhere. For the
-    12,200 national listings on a busy two-CPU machine this took 1.0 s on either database, where
-    QuerySet.bulk_create took 2.6 s on PostgreSQL and 4.1 s on SQLite, most of it preparing each value."""
-    if not listings:
-        return
+    """Insert new listings (core.bulk: COPY on PostgreSQL, executemany elsewhere). For the 12,200 national
+    listings on a busy two-CPU machine this took 1.0 s on either database, where QuerySet.bulk_create took 2.6 s
+    on PostgreSQL and 4.1 s on SQLite, most of it preparing each value."""
     fields = [f for f in Facility._meta.concrete_fields if not f.primary_key]
-    as_is = [isinstance(f, _AS_IS) for f in fields]
-    rows = [
-        [
-            getattr(listing, f.attname) if plain else f.get_db_prep_save(getattr(listing, f.attname), connection)
-            for f, plain in zip(fields, as_is, strict=True)
-        ]
-        for listing in listings
-    ]
-    quote = connection.ops.quote_name
-    table, columns = quote(Facility._meta.db_table), ", ".join(quote(str(f.column)) for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+    bulk.insert_rows(
+        Facility, [f.name for f in fields], ([getattr(listing, f.attname) for f in fields] for listing in listings)
+    )
 
 
 def _update(listings: list[Facility], names: list[str]) -> None:
