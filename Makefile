@@ -58,6 +58,10 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.care --db sqlite
 	$(BIN)/python -m bench.directory_import --db sqlite
 	$(BIN)/python -m bench.directory_search --db sqlite
+	$(BIN)/python -m bench.ctn0094_import --db sqlite
+	$(BIN)/python -m bench.outcomes --db sqlite --ctn0094
+	$(BIN)/python -m bench.outcomes --db sqlite
+	$(BIN)/python -m bench.fhir_export --db sqlite
 	$(BIN)/python -m bench.companion --db sqlite
 	$(BIN)/python -m bench.community --db sqlite
 	$(BIN)/python -m bench.community --db sqlite --poll-every 10
@@ -69,6 +73,10 @@ bench: $(VENV)/.test-installed
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.care --db postgresql && \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.directory_import --db postgresql && \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.directory_search --db postgresql && \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.ctn0094_import --db postgresql && \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.outcomes --db postgresql --ctn0094 && \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.outcomes --db postgresql && \
+		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.fhir_export --db postgresql && \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.companion --db postgresql && \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.community --db postgresql && \
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.community --db postgresql --poll-every 10; \

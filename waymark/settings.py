@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "waymark.companion",
     "waymark.community",
     "waymark.public",
+    "waymark.interop",
+    "waymark.outcomes",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +192,13 @@ WAYMARK_SMS_BACKEND = os.environ.get("WAYMARK_SMS_BACKEND", "waymark.companion.c
 WAYMARK_BOARD_POLL_SECONDS = envint("WAYMARK_BOARD_POLL_SECONDS", 3)
 if not 1 <= WAYMARK_BOARD_POLL_SECONDS <= 60:
     raise ImproperlyConfigured("WAYMARK_BOARD_POLL_SECONDS must be between 1 and 60.")
+
+# --- FHIR exchange -----------------------------------------------------------
+# The base URI of Waymark's own FHIR code systems (instruments, medications …) and of the ids it mints;
+# set it to an address the deployment controls. Exports made under one base keep their ids only under it.
+WAYMARK_FHIR_BASE = os.environ.get("WAYMARK_FHIR_BASE", "").strip().rstrip("/") or "https://waymark.example.org/fhir"
+if not WAYMARK_FHIR_BASE.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("WAYMARK_FHIR_BASE must be an http(s) URI, e.g. https://waymark.example.org/fhir")
 
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

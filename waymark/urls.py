@@ -45,6 +45,8 @@ urlpatterns = [
     path("directory/", include("waymark.directory.urls")),
     path("companion/", include("waymark.companion.urls")),
     path("community/", include("waymark.community.urls")),
+    path("outcomes/", include("waymark.outcomes.urls")),
+    path("interop/", include("waymark.interop.urls")),
     path("api/v1/", api.urls),
 ]
 # Public help pages: English at /help/…, Spanish at /es/help/….

@@ -170,7 +170,7 @@ def _items(instrument: Instrument) -> list[ItemOut]:
 
 def _instrument(code: str) -> Instrument:
     try:
-        return instruments.get(code)
+        return instruments.to_give(code)
     except UnknownInstrument:
         raise Http404(f"No instrument {code!r}; use one of: {', '.join(instruments.INSTRUMENTS)}.") from None
 

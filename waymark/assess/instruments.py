@@ -494,10 +494,37 @@ GAD7 = Instrument(
     languages=("en",),
 )
 
+# --- Imported only: ratings that arrive with historical records and are never given in Waymark ----------
+
+CTN_WITHDRAWAL = Instrument(
+    code="ctn-wd",
+    name="Withdrawal severity, CTN-0094 harmonised (0–3)",
+    short_name="CTN withdrawal",
+    instructions="Imported from the CTN-0094 harmonised trial tables; not given in Waymark.",
+    items=(Item("withdrawal", "Withdrawal severity", _choices((0, "0"), (1, "1"), (2, "2"), (3, "3"))),),
+    bands=(),
+    citation="CTN-0094 harmonised `withdrawal` table: one 0–3 severity per visit (../shared/data/README.md). "
+    "Its scale has no published bands here: total and trend only.",
+    languages=("en",),
+)
+
 INSTRUMENTS: dict[str, Instrument] = {i.code: i for i in (DSM5_OUD, COWS, SOWS, PHQ9, GAD7)}
+# Read back (chart history, export) like the others, but refused when someone tries to give one.
+IMPORTED_ONLY: dict[str, Instrument] = {CTN_WITHDRAWAL.code: CTN_WITHDRAWAL}
+ALL_INSTRUMENTS: dict[str, Instrument] = {**INSTRUMENTS, **IMPORTED_ONLY}
 
 
 def get(code: str) -> Instrument:
+    """Any instrument a record may hold, including imported-only ones."""
+    try:
+        return ALL_INSTRUMENTS[code]
+    except KeyError:
+        known = ", ".join(INSTRUMENTS)
+        raise UnknownInstrument(f"No instrument {code!r}; known: {known}.") from None
+
+
+def to_give(code: str) -> Instrument:
+    """An instrument a clinician or a person can fill in now (imported-only ones are refused)."""
     try:
         return INSTRUMENTS[code]
     except KeyError:
@@ -612,6 +639,8 @@ def _interpretation(instrument: Instrument, total: int, band: Band | None) -> st
             f"SOWS {total} of 64. SOWS has no published severity bands: compare with the person's earlier "
             "totals (the trend), not with a cut-off."
         )
+    if instrument.code == CTN_WITHDRAWAL.code:
+        return f"Withdrawal severity {total} of 3 (CTN-0094 harmonised scale, imported)."
     assert band is not None
     what = "depression" if instrument.code == PHQ9.code else "anxiety"
     return (

@@ -118,6 +118,7 @@ class DetoxStay(models.Model):
         LOFEXIDINE = "lofexidine", "Symptomatic, with lofexidine"
         CLONIDINE = "clonidine", "Symptomatic, with clonidine (off-label)"
         SYMPTOMATIC = "symptomatic", "Symptomatic, other medications"
+        NOT_RECORDED = "not_recorded", "Not recorded (imported)"
 
     class Status(models.TextChoices):
         ACTIVE = "active", "In withdrawal management"

@@ -74,7 +74,7 @@ def score(
     """instruments.score, its errors as a ValidationError: `answers.<item id>` (or `answers`,
     `remission`, `specifiers`, `instrument`, `under_medical_supervision`) → a message naming the item."""
     try:
-        instrument = instruments.get(code)
+        instrument = instruments.to_give(code)
     except UnknownInstrument:
         raise ValidationError(
             {"instrument": f"No instrument {code!r}; use one of: {', '.join(instruments.INSTRUMENTS)}."}
@@ -145,7 +145,7 @@ def _check_times(patient: Patient, data: InstrumentInput, now: dt.datetime) -> N
 
 def _validate(patient: Patient, data: InstrumentInput) -> tuple[Instrument, Score]:
     try:
-        instrument = instruments.get(data.instrument)
+        instrument = instruments.to_give(data.instrument)
     except UnknownInstrument:
         raise ValidationError(
             {"instrument": f"No instrument {data.instrument!r}; use one of: {', '.join(instruments.INSTRUMENTS)}."}
@@ -326,11 +326,11 @@ def instrument_history(patient: Patient) -> list[History]:
     """The patient's records grouped by instrument (in the engine's order), newest first; one query."""
     grouped: dict[str, list[RecordView]] = {}
     for record in patient_records(patient):
-        if record.instrument in instruments.INSTRUMENTS:
+        if record.instrument in instruments.ALL_INSTRUMENTS:
             grouped.setdefault(record.instrument, []).append(describe(record))
     return [
         History(instrument, tuple(grouped[code]))
-        for code, instrument in instruments.INSTRUMENTS.items()
+        for code, instrument in instruments.ALL_INSTRUMENTS.items()
         if code in grouped
     ]
 

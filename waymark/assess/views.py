@@ -36,7 +36,7 @@ def _patient(request: AuthedRequest, patient_id: int, need: Need, object_type: s
 
 def _instrument(code: str) -> Instrument:
     try:
-        return instruments.get(code)
+        return instruments.to_give(code)
     except UnknownInstrument:
         raise Http404("No such instrument.") from None
 

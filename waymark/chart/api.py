@@ -111,7 +111,7 @@ class PatientSummary(Schema):
     given_name: str
     family_name: str
     preferred_name: str
-    date_of_birth: dt.date
+    date_of_birth: dt.date | None  # None only for imported records that did not hold it
 
 
 class PatientOut(PatientSummary):

@@ -56,6 +56,8 @@ class PatientForm(forms.ModelForm):
         self.fields["site"].queryset = self.fields["site"].queryset.filter(program_id=program_id)  # type: ignore[attr-defined]
         self.fields["address"].widget.attrs["autocomplete"] = "off"
         self.program_id = program_id
+        # A new chart needs the date of birth; an imported one that never had it can be saved until it is known.
+        self.fields["date_of_birth"].required = not (self.instance.pk and self.instance.date_of_birth is None)
 
     def clean_date_of_birth(self) -> dt.date | None:
         # The model's check uses the server's date (UTC); the program's own day is what staff mean by "today",

@@ -28,7 +28,8 @@ class Patient(models.Model):
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
-    date_of_birth = models.DateField(validators=[validate_birth_date])
+    # Required for a new chart (the form and API ask for it); empty only where imported records did not hold it.
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_birth_date])
 
     class SexAtBirth(models.TextChoices):
         FEMALE = "female", "Female"
@@ -84,8 +85,10 @@ class Patient(models.Model):
             .exists()
         )
 
-    def age_on(self, day: dt.date) -> int:
+    def age_on(self, day: dt.date) -> int | None:
         dob = self.date_of_birth
+        if dob is None:
+            return None
         return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
@@ -130,6 +133,7 @@ class Episode(models.Model):
         PRESCRIPTION_OPIOIDS = "prescription_opioids", "Prescription opioids"
         METHADONE = "methadone", "Methadone (non-prescribed)"
         OTHER_OPIOID = "other_opioid", "Other opioid"
+        NOT_RECORDED = "not_recorded", "Not recorded"  # imported histories that did not say
 
     primary_substance = models.CharField(max_length=24, choices=Substance.choices)
 

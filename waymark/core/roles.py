@@ -65,6 +65,7 @@ class Cap(StrEnum):
     LISTING_CLAIM = "listing_claim"  # claim the program's treatment-directory listings, edit their contact details
     COMMUNITY_MODERATE = "community_moderate"
     API_TOKENS = "api_tokens"  # create and revoke one's own personal access tokens
+    OUTCOMES_READ = "outcomes_read"  # the program's outcomes dashboard and its CSV (counts, no patient-level data)
 
 
 class ChartScope(StrEnum):
@@ -122,6 +123,7 @@ PERMISSIONS: dict[Role, frozenset[Cap]] = {
             Cap.DETOX,
             Cap.CARE_PLAN,
             Cap.API_TOKENS,
+            Cap.OUTCOMES_READ,
         }
     ),
     Role.PROGRAM_ADMIN: frozenset(
@@ -139,6 +141,7 @@ PERMISSIONS: dict[Role, frozenset[Cap]] = {
             Cap.CM_AWARD,
             Cap.CM_MANAGE,
             Cap.API_TOKENS,
+            Cap.OUTCOMES_READ,
         }
     ),
     Role.PEER_MODERATOR: frozenset({Cap.COMMUNITY_MODERATE}),

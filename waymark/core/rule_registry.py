@@ -18,8 +18,11 @@ from waymark.companion.reminders import RULE_INFO as REMINDER_RULES
 from waymark.core.rule_info import RuleInfo
 from waymark.directory.codes import RULE_INFO as DIRECTORY_RULES
 from waymark.incentives.schedules import RULE_INFO as INCENTIVES_RULES
+from waymark.interop.ctn0094 import RULE_INFO as CTN_IMPORT_RULES
+from waymark.interop.fhir.consent_rules import RULE_INFO as FHIR_RULES
 from waymark.labs.rules import RULE_INFO as LABS_RULES
 from waymark.meds.rules import RULE_INFO as MEDS_RULES
+from waymark.outcomes.rules import RULE_INFO as OUTCOME_RULES
 
 CORE_RULES: tuple[RuleInfo, ...] = (
     RuleInfo(
@@ -114,6 +117,9 @@ RULES: tuple[RuleInfo, ...] = (
     + INSIGHT_RULES
     + CRISIS_RULES
     + REMINDER_RULES
+    + CTN_IMPORT_RULES
+    + FHIR_RULES
+    + OUTCOME_RULES
 )
 
 

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from waymark.core.rule_info import RuleInfo
+
 PROJECTS = {27: "CTN-0027", 30: "CTN-0030", 51: "CTN-0051"}
 # Arm → Waymark medication code (meds.catalogue), from the data README's descriptions of the trials.
 ARM_MEDICATION = {
@@ -45,6 +47,20 @@ ARM_MEDICATION = {
 # `uds` names the groups a little differently from meta_substance_groups_uds (compared case-blind).
 UDS_GROUP_ALIASES = {"sedatives": "barbiturate"}
 NOT_TESTED = "no"
+# The tables the import reads (each as <name>.csv.gz or <name>.csv).
+TABLES = (
+    "everybody",
+    "demographics",
+    "site_masked",
+    "randomization",
+    "treatment",
+    "uds",
+    "uds_temp",
+    "meta_substance_groups_uds",
+    "withdrawal",
+    "detox",
+    "visit",
+)
 
 
 @dataclass(frozen=True)
@@ -138,6 +154,53 @@ class Trial:
 def date_for(start: dt.date, day: int) -> dt.date:
     """Day numbers become dates from the import's start date (day 0)."""
     return start + dt.timedelta(days=day)
+
+
+# How the import reads and places the rows: docs/clinical-rules.md lists these.
+RULE_INFO: tuple[RuleInfo, ...] = (
+    RuleInfo(
+        "interop.ctn0094.episodes",
+        "CTN-0094 import: an episode per distinct randomisation (participant, arm, day); the arm is the episode's "
+        "cohort; an episode ends the day before the participant's next one, the last one on their last record.",
+        "as described",
+        "issue #10; ../shared/data/README.md (randomization.which = 2 is the second phase)",
+        "no",
+    ),
+    RuleInfo(
+        "interop.ctn0094.arm_medication",
+        "CTN-0094 arm → medication: Methadone → methadone; CTN-0027 Outpatient BUP → buprenorphine; CTN-0030 and "
+        "CTN-0051 BUP arms → buprenorphine-naloxone; Inpatient NR-NTX → extended-release naltrexone.",
+        "this table",
+        "../shared/data/README.md (the trials' descriptions)",
+        "no",
+    ),
+    RuleInfo(
+        "interop.ctn0094.xr_naltrexone",
+        "A CTN-0051 extended-release naltrexone `treatment` row (amount 1) is one 380 mg injection, covering 28 days.",
+        "380 mg every 28 days",
+        "REFERENCE.md §6 (380 mg IM every 4 weeks)",
+        "no",
+    ),
+    RuleInfo(
+        "interop.ctn0094.specimens",
+        "A specimen per uds_temp row; every group its trial tested (meta_substance_groups_uds) gets a result, "
+        "positive when `uds` lists it that day; temperature 1 in range, 0 out of range, 99 not read; two cups "
+        "the same day: the results go on the cup in range. Groups with no Waymark analyte (barbiturates, "
+        "MDMA/hallucinogens) are counted, not stored. Results are recorded as laboratory results (the table does "
+        "not say).",
+        "as described",
+        "issue #10; ../shared/data/README.md",
+        "no",
+    ),
+    RuleInfo(
+        "interop.ctn0094.not_recorded",
+        "What the tables do not hold stays empty: a birth date without an age, the primary substance, the detox "
+        "protocol and visit lengths are 'not recorded'. A birth date from an age is day 0 minus that many years.",
+        "as described",
+        "issue #10 (nothing made up)",
+        "no",
+    ),
+)
 
 
 # --- Reading ---------------------------------------------------------------------------------------------

@@ -732,6 +732,25 @@ TABLE.update(
     }
 )
 
+# --- Program outcomes (outcomes/) ----------------------------------------------------------------
+# Aggregate figures of the viewer's own program, no patient-level data: Cap.OUTCOMES_READ (program admins and
+# prescribers). With no filter in the URL the page and its CSV use the defaults (every episode, by cohort).
+OUTCOMES_READERS = {**NOBODY, "prescriber": OK, "program_admin": OK}
+TABLE.update({"outcomes:dashboard": row(**OUTCOMES_READERS), "outcomes:export_csv": row(**OUTCOMES_READERS)})
+
+# --- FHIR exchange (interop/) -------------------------------------------------------------------------
+# Exporting a chart to a recipient is a disclosure that reads the record: Cap.DISCLOSURE_WRITE and chart access
+# (the program admin; the privacy officer keeps the accounting but reads no clinical content). The person asking
+# for their own chart's export page is sent to their own download; only they download it. Importing a bundle
+# opens a chart: Cap.PATIENT_CREATE.
+TABLE.update(
+    {
+        "interop:fhir_export": row(**{**NOBODY, "patient": to("interop:my_record_fhir"), "program_admin": OK}),
+        "interop:my_record_fhir": row(**{**NOBODY, "patient": OK}),
+        "interop:fhir_import": row(**{**NOBODY, "counsellor": OK, "prescriber": OK, "program_admin": OK}),
+    }
+)
+
 # Pages that only take POST (a GET answers 405).
 POST_ONLY = {
     "logout",
@@ -789,7 +808,19 @@ POST_ONLY = {
 }
 
 # The includes of waymark/urls.py: the API has its own tests; the app pages are walked here.
-INCLUDES = {"api/v1/", "meds/", "labs/", "incentives/", "assess/", "care/", "directory/", "companion/", "community/"}
+INCLUDES = {
+    "api/v1/",
+    "meds/",
+    "labs/",
+    "incentives/",
+    "assess/",
+    "care/",
+    "directory/",
+    "companion/",
+    "community/",
+    "outcomes/",
+    "interop/",
+}
 # Inside i18n_patterns (its pattern is the language prefix, "" for English).
 LOCALISED_INCLUDES = {"help/"}
 
@@ -944,6 +975,7 @@ class Targets:
             "care:aftercare": [patient.pk],
             "care:aftercare_print": [patient.pk],
             "care:preparation": [patient.pk],
+            "interop:fhir_export": [patient.pk],
         }
         return reverse(name, args=args.get(name, []))
 

@@ -10,12 +10,21 @@ changed and duplicates nothing (waymark.directory.importer).
 
 import argparse
 import datetime as dt
+import importlib
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from waymark.directory import importer
+
+# Other kinds of import live with their apps; each module has HELP, add_arguments(parser) and
+# handle(command, options). The command stays here: Django takes the first app's `import`.
+OTHER_KINDS = {
+    "ctn0094": "waymark.interop.ctn_command",
+    "csv": "waymark.interop.csv_command",
+    "fhir": "waymark.interop.fhir_command",
+}
 
 
 def _date(text: str) -> dt.date:
@@ -55,10 +64,15 @@ class Command(BaseCommand):
         )
         directory.add_argument("--show", type=_count, default=20, metavar="N", help="rejected rows to list (20)")
         directory.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+        for kind, module_name in OTHER_KINDS.items():
+            module = importlib.import_module(module_name)
+            module.add_arguments(kinds.add_parser(kind, help=module.HELP))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        handlers = {"directory": self.handle_directory}
-        handlers[options["kind"]](options)
+        if options["kind"] == "directory":
+            self.handle_directory(options)
+        else:
+            importlib.import_module(OTHER_KINDS[options["kind"]]).handle(self, options)
 
     def handle_directory(self, options: dict[str, Any]) -> None:
         progress = None if options["no_progress"] else importer.progress_bar(self.progress_text)
