@@ -22,15 +22,23 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.run import RESULTS, ROOT, _database_version, _environment, _log, _machine, open_fresh_database
+from bench.run import (
+    RESULTS,
+    ROOT,
+    _database_version,
+    _environment,
+    _log,
+    _machine,
+    open_fresh_database,
+    peak_rss_mb,
+    run_child,
+)
 
 DB_NAME = "waymark_bench_ctn0094"
 TARGET_IMPORT_S = 60.0
@@ -92,25 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run_worker(db: str, folder: Path, out: Path) -> dict[str, Any]:
-    started = time.perf_counter()
-    command = [
-        sys.executable,
-        "-m",
-        "bench.ctn0094_import",
-        "--worker",
-        f"--db={db}",
-        f"--folder={folder}",
-        f"--out={out}",
-    ]
-    subprocess.run(command, cwd=ROOT, check=True)
-    result: dict[str, Any] = json.loads(out.read_text())
-    result["process_s"] = round(time.perf_counter() - started, 2)
-    return result
-
-
-def _rss_mb() -> float:
-    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale, 1)
+    return run_child("bench.ctn0094_import", [f"--db={db}", f"--folder={folder}"], out)
 
 
 def worker(db: str, folder: Path, out: Path) -> int:
@@ -120,7 +110,7 @@ def worker(db: str, folder: Path, out: Path) -> int:
     django.setup()
     from waymark.interop.ctn_import import do_import_ctn0094
 
-    before = _rss_mb()
+    before = peak_rss_mb()
     started = time.perf_counter()
     report = do_import_ctn0094(folder, start=dt.date(2000, 1, 1))
     took = time.perf_counter() - started
@@ -128,7 +118,7 @@ def worker(db: str, folder: Path, out: Path) -> int:
     result = {
         "import_s": round(took, 2),
         "rss_before_mb": before,
-        "peak_rss_mb": _rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
         "added": added,
         "rows_added": sum(added.values()),
         "rejected": report.counts["totals"]["rejected"],

@@ -33,15 +33,23 @@ import datetime as dt
 import gzip
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.run import RESULTS, ROOT, _database_version, _environment, _log, _machine, open_fresh_database
+from bench.run import (
+    RESULTS,
+    ROOT,
+    _database_version,
+    _environment,
+    _log,
+    _machine,
+    open_fresh_database,
+    peak_rss_mb,
+    run_child,
+)
 
 DB_NAME = "waymark_bench_directory_import"
 TARGET_IMPORT_S = 20.0
@@ -141,26 +149,7 @@ def _changed_copy(path: Path, folder: Path) -> tuple[Path, int, int]:
 
 
 def _run_worker(db: str, path: Path, out: Path) -> dict[str, Any]:
-    started = time.perf_counter()
-    command = [
-        sys.executable,
-        "-m",
-        "bench.directory_import",
-        "--worker",
-        f"--db={db}",
-        f"--file={path}",
-        f"--out={out}",
-    ]
-    subprocess.run(command, cwd=ROOT, check=True)
-    result: dict[str, Any] = json.loads(out.read_text())
-    result["process_s"] = round(time.perf_counter() - started, 2)
-    return result
-
-
-def _rss_mb() -> float:
-    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
-    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale, 1)
+    return run_child("bench.directory_import", [f"--db={db}", f"--file={path}"], out)
 
 
 def worker(db: str, path: Path, out: Path) -> int:
@@ -173,14 +162,14 @@ def worker(db: str, path: Path, out: Path) -> int:
     django.setup()
     from waymark.directory.importer import do_import_directory
 
-    before = _rss_mb()
+    before = peak_rss_mb()
     started = time.perf_counter()
     report = do_import_directory(path, as_of=AS_OF)
     took = time.perf_counter() - started
     result = {
         "import_s": round(took, 2),
         "rss_before_mb": before,
-        "peak_rss_mb": _rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
         "rows_read": report.rows_read,
         "imported": report.imported,
         "updated": report.updated,

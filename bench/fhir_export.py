@@ -24,7 +24,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from bench.run import (
     _log,
     _machine,
     open_fresh_database,
+    peak_rss_mb,
     timing_stats,
 )
 
@@ -231,11 +231,6 @@ def bench_single(repeat: int) -> dict[str, Any]:
     }
 
 
-def _rss_mb() -> float:
-    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale, 1)
-
-
 def worker(db: str, out: Path) -> int:
     _environment(db, DB_NAME)
     import warnings
@@ -248,7 +243,7 @@ def worker(db: str, out: Path) -> int:
     from waymark.interop.fhir import services
 
     program = Program.objects.get(name=PROGRAM)
-    before = _rss_mb()
+    before = peak_rss_mb()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         counts = services.export_program(None, program, Path(tmp))
@@ -261,7 +256,7 @@ def worker(db: str, out: Path) -> int:
         "bytes": size,
         "lines": counts,
         "rss_before_mb": before,
-        "peak_rss_mb": _rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
     }
     out.write_text(json.dumps(result))
     return 0

@@ -256,6 +256,27 @@ def timing_stats(series: list[float]) -> dict[str, Any]:
     }
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident set size so far, in MB (ru_maxrss: kilobytes on Linux, bytes on macOS)."""
+    import resource
+
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale, 1)
+
+
+def run_child(module: str, args: list[str], out: Path) -> dict[str, Any]:
+    """Run `python -m module --worker ARGS --out=OUT` in a fresh process; its JSON result with `process_s`, the
+    child's whole time (start-up included)."""
+    import json
+    import subprocess
+
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", module, "--worker", *args, f"--out={out}"], cwd=ROOT, check=True)
+    result: dict[str, Any] = json.loads(out.read_text())
+    result["process_s"] = round(time.perf_counter() - started, 2)
+    return result
+
+
 def _log(message: str) -> None:
     print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 

@@ -19,13 +19,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from waymark.chart.models import Patient
-from waymark.core import audit, bulk
+from waymark.core import bulk
 from waymark.core.models import Program, Site, User
-from waymark.core.roles import Role
 from waymark.directory import sheets
+from waymark.interop import accounts
 from waymark.interop.models import ImportRun
 from waymark.labs.analytes import ANALYTES
 from waymark.labs.models import AnalyteResult, Specimen
@@ -98,20 +97,13 @@ def do_import_csv(kind: str, path: Path, *, program: Program) -> ImportRun:
         raise ImportFailed(f"{path.name} has column(s) this import does not know: {', '.join(unknown)}")
     records = _records(table)
     with transaction.atomic():
-        run = _Run(program, _import_account(program), program.clinic_day())
+        run = _Run(program, accounts.import_account(program, "csv"), program.clinic_day())
         report = ImportRun.objects.create(program=program, kind=ImportRun.Kind.CSV, source_name=path.name[:300])
         {"patients": _patients, "doses": _doses, "specimens": _specimens}[kind](run, records)
         report.counts = {kind: dict(run.counts)}
         report.rejections = run.rejections
-        report.finished_at = timezone.now()
-        report.save()
-        audit.record(
-            run.account,
-            "csv_import",
-            program_id=program.pk,
-            object_type="importrun",
-            object_id=report.pk,
-            reason=f"{kind}: {run.counts['added']} added, {run.counts['rejected']} rejected",
+        report.finish(
+            run.account, "csv_import", f"{kind}: {run.counts['added']} added, {run.counts['rejected']} rejected"
         )
     return report
 
@@ -119,23 +111,6 @@ def do_import_csv(kind: str, path: Path, *, program: Program) -> ImportRun:
 def _records(table: sheets.Table) -> Iterator[tuple[int, dict[str, str]]]:
     for offset, cells in enumerate(table.read(), start=1):
         yield table.header_row + offset, {name: value.strip() for name, value in zip(table.header, cells, strict=False)}
-
-
-def _import_account(program: Program) -> User:
-    account, created = User.objects.get_or_create(
-        username=f"import-csv-p{program.pk}",
-        defaults={
-            "role": Role.PROGRAM_ADMIN.value,
-            "program": program,
-            "is_active": False,
-            "first_name": "CSV",
-            "last_name": "import",
-        },
-    )
-    if created:
-        account.set_unusable_password()
-        account.save(update_fields=["password"])
-    return account
 
 
 # --- Values ------------------------------------------------------------------------------------------------

@@ -29,10 +29,9 @@ from django.utils import timezone
 from waymark.assess.models import DetoxStay, InstrumentRecord
 from waymark.care.models import Attendance, CounsellingSession
 from waymark.chart.models import Episode, LevelOfCare, LevelOfCareChange, Patient
-from waymark.core import audit, bulk
+from waymark.core import bulk
 from waymark.core.models import Program, Site, User
-from waymark.core.roles import Role
-from waymark.interop import ctn0094
+from waymark.interop import accounts, ctn0094
 from waymark.interop.models import ImportRun
 from waymark.labs.models import AnalyteResult, Specimen
 from waymark.meds.medications import CATALOGUE, Medication
@@ -143,7 +142,7 @@ def do_import_ctn0094(
                 f"{program.name} already holds CTN-0094 records with day 0 on {earlier.day_zero:%Y-%m-%d}; import "
                 f"again with --start-date {earlier.day_zero:%Y-%m-%d}, or into another program"
             )
-        run = _Run(program, start, _import_account(program), program.zone, progress)
+        run = _Run(program, start, accounts.import_account(program, "ctn0094"), program.zone, progress)
         for rejected in trial.rejected:
             run.reject(rejected.table, rejected.line, rejected.reason)
         run.total = (
@@ -168,18 +167,9 @@ def do_import_ctn0094(
         report.counts = {table: dict(counter) for table, counter in run.counts.items()}
         report.counts["totals"] = {"rejected": run.rejected_count, "warnings": run.warning_count}
         report.rejections, report.warnings = run.rejections, run.warnings
-        report.finished_at = timezone.now()
-        report.save()
-        _analyze()
         added = sum(c.get("added", 0) for c in run.counts.values())
-        audit.record(
-            run.account,
-            "ctn0094_import",
-            program_id=program.pk,
-            object_type="importrun",
-            object_id=report.pk,
-            reason=f"{added} rows added, {run.rejected_count} rejected",
-        )
+        report.finish(run.account, "ctn0094_import", f"{added} rows added, {run.rejected_count} rejected")
+        _analyze()
     return report
 
 
@@ -206,24 +196,6 @@ def _analyze() -> None:
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-
-
-def _import_account(program: Program) -> User:
-    """The account the imported records name as prescriber, collector and recorder: it cannot sign in."""
-    account, created = User.objects.get_or_create(
-        username=f"import-ctn0094-p{program.pk}",
-        defaults={
-            "role": Role.PROGRAM_ADMIN.value,
-            "program": program,
-            "is_active": False,
-            "first_name": "CTN-0094",
-            "last_name": "import",
-        },
-    )
-    if created:
-        account.set_unusable_password()
-        account.save(update_fields=["password"])
-    return account
 
 
 # --- Patients and episodes -----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
+from waymark.core import audit
 from waymark.core.models import Program, User
 
 
@@ -35,3 +36,11 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} import of {self.source_name}"
+
+    def finish(self, actor: User, action: str, reason: str) -> None:
+        """Save the run as finished and audit it once, in the caller's transaction (never once per row)."""
+        self.finished_at = timezone.now()
+        self.save()
+        audit.record(
+            actor, action, program_id=self.program_id, object_type="importrun", object_id=self.pk, reason=reason
+        )

@@ -46,6 +46,7 @@ from waymark.chart.models import Episode, LevelOfCare, Patient, validate_birth_d
 from waymark.core import audit
 from waymark.core.models import Program, User
 from waymark.core.roles import Cap
+from waymark.interop import accounts
 from waymark.interop.fhir import codes, validate
 from waymark.interop.models import ImportRun
 from waymark.labs.analytes import ANALYTES, Analyte
@@ -666,14 +667,5 @@ def do_import_fhir_bundle(actor: User, program: Program, data: Json, *, source_n
 
 
 def import_account(program: Program) -> User:
-    """The account command-line imports act as (collector and recorder of imported tests): one per program,
-    role program admin (staff belong to a program). Active, since a role's capabilities need an active account,
-    but with no usable password and no second factor, so nobody can sign in with it."""
-    user, created = User.objects.get_or_create(
-        username=f"import-fhir-{program.pk}",
-        defaults={"role": "program_admin", "program": program, "first_name": "FHIR import"},
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
+    """The account command-line FHIR imports act as: active, since do_import_fhir_bundle checks its capabilities."""
+    return accounts.import_account(program, "fhir", active=True)

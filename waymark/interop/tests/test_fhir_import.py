@@ -451,7 +451,7 @@ class TestImportCommand:
         assert "Ana Ruiz (MRN ELSE-778): new chart." in out.getvalue()
         assert "results: 3 read, 3 added, 0 already there" in out.getvalue()
         (run,) = ImportRun.objects.all()
-        assert run.started_by is not None and run.started_by.username == f"import-fhir-{world.program.pk}"
+        assert run.started_by is not None and run.started_by.username == f"import-fhir-p{world.program.pk}"
         assert not run.started_by.has_usable_password()
 
     def test_a_bad_file_is_a_clear_error(self, world: World, tmp_path: Path) -> None:
