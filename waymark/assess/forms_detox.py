@@ -41,7 +41,12 @@ def _number(attrs: dict[str, str] | None = None) -> forms.NumberInput:
 
 
 class StartStayForm(KeyedForm):
-    protocol = forms.ChoiceField(label="Protocol", choices=DetoxStay.Protocol.choices, widget=forms.RadioSelect)
+    # "Not recorded" is only for imported stays.
+    protocol = forms.ChoiceField(
+        label="Protocol",
+        choices=[c for c in DetoxStay.Protocol.choices if c[0] != DetoxStay.Protocol.NOT_RECORDED],
+        widget=forms.RadioSelect,
+    )
     started_at = forms.DateTimeField(label="Stay started at", widget=DateTimeInput())
     last_use_at = forms.DateTimeField(
         label="Last opioid use (as the person reports it)",

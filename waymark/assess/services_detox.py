@@ -109,8 +109,10 @@ def _validate_stay(patient: Patient, episode: Episode | None, data: StayInput, s
             f"{patient.display_name} has no open episode of care. Admit them (open an episode) before starting "
             "withdrawal management."
         )
-    if data.protocol not in DetoxStay.Protocol.values:
-        errors["protocol"] = "Choose the protocol: " + ", ".join(str(label) for label in DetoxStay.Protocol.labels)
+    # "Not recorded" is for imported stays only: a stay started here says its protocol.
+    given = [(value, label) for value, label in DetoxStay.Protocol.choices if value != DetoxStay.Protocol.NOT_RECORDED]
+    if data.protocol not in dict(given):
+        errors["protocol"] = "Choose the protocol: " + ", ".join(str(label) for _, label in given)
     if _aware(errors, "started_at", data.started_at):
         if _future(data.started_at, now):
             errors["started_at"] = "The start time is in the future: give when the stay started."

@@ -99,6 +99,10 @@ class EpisodeForm(forms.ModelForm):
     def __init__(self, *args: Any, program_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = self.fields["site"].queryset.filter(program_id=program_id)  # type: ignore[attr-defined]
+        # "Not recorded" is for imported histories; staff say what the person uses (an imported episode keeps it).
+        if self.instance.primary_substance != Episode.Substance.NOT_RECORDED:
+            substance = self.fields["primary_substance"]
+            substance.choices = [c for c in substance.choices if c[0] != Episode.Substance.NOT_RECORDED]  # type: ignore[attr-defined]
 
     def _post_clean(self) -> None:
         # The service checks the dates with errors naming the field ("Discharge

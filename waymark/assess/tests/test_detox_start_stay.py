@@ -92,6 +92,7 @@ class TestStartStay:
             ({"expected_days": 0}, "expected_days", "0 given"),
             ({"check_every_hours": 25}, "check_every_hours", "Checks are every 1–24 hours; 25 given."),
             ({"protocol": "cold_turkey"}, "protocol", "Choose the protocol"),
+            ({"protocol": "not_recorded"}, "protocol", "Choose the protocol"),  # for imported stays only
             ({"started_at": minute(ago(days=400))}, "started_at", "before the episode's admission on 2026-01-05"),
         ],
     )

@@ -148,6 +148,15 @@ class TestOpenEpisode:
         assert response.status_code == 302
         assert world.other_patient.episodes.get().admitted_on == today
 
+    def test_not_recorded_is_only_for_imported_histories(self, world: World, today: dt.date, as_role) -> None:
+        client = as_role("program_admin")
+        response = client.post(
+            reverse("episode_create", args=[world.other_patient.pk]),
+            {"admitted_on": f"{today:%Y-%m-%d}", "level_of_care": "otp", "primary_substance": "not_recorded"},
+        )
+        assert response.status_code == 200 and field_errors(response, "primary_substance")
+        assert not world.other_patient.episodes.exists()
+
     def test_it_refuses_an_admission_in_the_future(self, world: World, today: dt.date, as_role) -> None:
         tomorrow = today + dt.timedelta(days=1)
         response = self.post(as_role("program_admin"), world.other_patient, tomorrow)
