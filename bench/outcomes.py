@@ -250,26 +250,17 @@ def load(db: str, patients: int) -> dict[str, Any]:
                     idempotency_key=f"bs{specimen_id}",
                     recorded_at=at,
                 )
-                if result is not None:
-                    results.add(
-                        specimen_id=specimen_id,
-                        analyte="fentanyl",
-                        result=result,
-                        method="point_of_care",
-                        resulted_at=at,
-                        recorded_by_id=user.pk,
-                        recorded_at=at,
-                    )
-                if lab is not None:
-                    results.add(
-                        specimen_id=specimen_id,
-                        analyte="fentanyl",
-                        result=lab,
-                        method="lab",
-                        resulted_at=at,
-                        recorded_by_id=user.pk,
-                        recorded_at=at,
-                    )
+                for value, method in ((result, "point_of_care"), (lab, "lab")):
+                    if value is not None:
+                        results.add(
+                            specimen_id=specimen_id,
+                            analyte="fentanyl",
+                            result=value,
+                            method=method,
+                            resulted_at=at,
+                            recorded_by_id=user.pk,
+                            recorded_at=at,
+                        )
                 specimen_id += 1
             if (i + 1) % CHUNK_PATIENTS == 0:
                 for table in (doses, specimens, results):

@@ -76,6 +76,7 @@ class _Run:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     rejected_count: int = 0
     warning_count: int = 0
+    site_of: dict[int, int | None] = field(default_factory=dict)  # patient id → their site's id, read once
 
     def day(self, number: int) -> dt.date:
         return ctn0094.date_for(self.start, number)
@@ -241,7 +242,12 @@ def _patients(run: _Run, trial: ctn0094.Trial) -> dict[int, int]:
     counts["already_there"] += len(trial.participants) - len(new)
     counts["no_age"] += sum(1 for p in new if p.age is None)
     run.step(len(trial.participants))
-    by_mrn = dict(Patient.objects.filter(program=run.program, mrn__startswith="CTN-").values_list("mrn", "id"))
+    by_mrn = {}
+    for mrn, pk, site_id in Patient.objects.filter(program=run.program, mrn__startswith="CTN-").values_list(
+        "mrn", "id", "site_id"
+    ):
+        by_mrn[mrn] = pk
+        run.site_of[pk] = site_id
     return {who: by_mrn[_mrn(who)] for who in trial.participants}
 
 
@@ -255,22 +261,20 @@ def _sites(run: _Run, numbers: set[str]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class _Placed:
-    """An episode as written: its id, dates and the participant's site."""
+    """An episode as written: its id and admission date."""
 
     id: int
     admitted_on: dt.date
-    discharged_on: dt.date | None
 
 
 def _episodes(run: _Run, trial: ctn0094.Trial, patients: dict[int, int]) -> dict[ctn0094.Episode, _Placed]:
     last_record = _last_record_days(trial)
     existing = {
-        (patient_id, admitted_on, cohort): (pk, discharged_on)
-        for pk, patient_id, admitted_on, cohort, discharged_on in Episode.objects.filter(
+        (patient_id, admitted_on, cohort): pk
+        for pk, patient_id, admitted_on, cohort in Episode.objects.filter(
             patient__program=run.program, patient__mrn__startswith="CTN-"
-        ).values_list("id", "patient_id", "admitted_on", "cohort", "discharged_on")
+        ).values_list("id", "patient_id", "admitted_on", "cohort")
     }
-    sites = dict(Patient.objects.filter(program=run.program).values_list("id", "site_id"))
     wanted: list[tuple[ctn0094.Episode, Episode]] = []
     for who, episodes in trial.episodes.items():
         project = trial.participants[who].project
@@ -285,7 +289,7 @@ def _episodes(run: _Run, trial: ctn0094.Trial, patients: dict[int, int]) -> dict
                     episode,
                     Episode(
                         patient_id=patients[who],
-                        site_id=sites.get(patients[who]),
+                        site_id=run.site_of.get(patients[who]),
                         admitted_on=run.day(episode.start_day),
                         discharged_on=run.day(end_day),
                         level_of_care=PROJECT_LEVEL[project],
@@ -319,10 +323,9 @@ def _episodes(run: _Run, trial: ctn0094.Trial, patients: dict[int, int]) -> dict
         for episode in episodes:
             key = (patients[who], run.day(episode.start_day), episode.arm)
             if key in existing:
-                pk, discharged = existing[key]
-                placed[episode] = _Placed(pk, key[1], discharged)
+                placed[episode] = _Placed(existing[key], key[1])
     for episode, row in wanted:
-        placed[episode] = _Placed(row.pk, row.admitted_on, row.discharged_on)
+        placed[episode] = _Placed(row.pk, row.admitted_on)
     return placed
 
 
@@ -349,7 +352,6 @@ def _doses(run: _Run, trial: ctn0094.Trial, patients: dict[int, int], episodes: 
             idempotency_key__startswith=run.key("dose", "")  # the key is unique across programs and holds this one
         ).values_list("idempotency_key", flat=True)
     )
-    sites = dict(Patient.objects.filter(program=run.program).values_list("id", "site_id"))
     xr = CATALOGUE[Medication.NALTREXONE_XR]
     counts = run.counts["doses"]
 
@@ -372,7 +374,7 @@ def _doses(run: _Run, trial: ctn0094.Trial, patients: dict[int, int], episodes: 
                 yield (
                     patient_id,
                     order_id,
-                    sites.get(patient_id),
+                    run.site_of.get(patient_id),
                     run.day(dose.day),
                     dose.slot,
                     "observed",
@@ -464,7 +466,6 @@ def _specimens(run: _Run, trial: ctn0094.Trial, patients: dict[int, int]) -> Non
     existing = set(
         Specimen.objects.filter(idempotency_key__startswith=prefix).values_list("idempotency_key", flat=True)
     )
-    sites = dict(Patient.objects.filter(program=run.program).values_list("id", "site_id"))
     counts, result_counts = run.counts["specimens"], run.counts["results"]
     now = timezone.now()
     new: list[ctn0094.Specimen] = []
@@ -482,7 +483,7 @@ def _specimens(run: _Run, trial: ctn0094.Trial, patients: dict[int, int]) -> Non
             patient_id = patients[s.who]
             yield (
                 patient_id,
-                sites.get(patient_id),
+                run.site_of.get(patient_id),
                 "collected",
                 run.at(s.day),
                 run.day(s.day),
@@ -625,7 +626,6 @@ def _detox(run: _Run, trial: ctn0094.Trial, patients: dict[int, int], episodes: 
             patient__program=run.program, idempotency_key__startswith=run.key("detox", "")
         ).values_list("idempotency_key", flat=True)
     )
-    sites = dict(Patient.objects.filter(program=run.program).values_list("id", "site_id"))
     levels = dict(Episode.objects.filter(id__in=[p.id for p in episodes.values()]).values_list("id", "level_of_care"))
     counts = run.counts["detox"]
     new = []
@@ -657,7 +657,7 @@ def _detox(run: _Run, trial: ctn0094.Trial, patients: dict[int, int], episodes: 
             DetoxStay(
                 patient_id=patient_id,
                 episode_id=episode.id,
-                site_id=sites.get(patient_id),
+                site_id=run.site_of.get(patient_id),
                 protocol=DetoxStay.Protocol.NOT_RECORDED,
                 started_at=run.at(stay.admitted_day),
                 expected_days=max(1, stay.discharged_day - stay.admitted_day),
@@ -681,7 +681,6 @@ def _visits(run: _Run, trial: ctn0094.Trial, patients: dict[int, int]) -> None:
             "patient_id", "starts_at", "session__topic"
         )
     )
-    sites = dict(Patient.objects.filter(program=run.program).values_list("id", "site_id"))
     counts = run.counts["visits"]
     counts["read"] += len(trial.visits)
     sessions, statuses = [], []
@@ -699,7 +698,7 @@ def _visits(run: _Run, trial: ctn0094.Trial, patients: dict[int, int]) -> None:
         sessions.append(
             CounsellingSession(
                 program=run.program,
-                site_id=sites.get(patient_id),
+                site_id=run.site_of.get(patient_id),
                 counsellor=run.account,
                 kind=CounsellingSession.Kind.INDIVIDUAL,
                 starts_at=starts_at,
